@@ -1,0 +1,93 @@
+// writer.h — the single writer thread with group commit.
+//
+// Owns: the only thread that writes to LMDB. Callers on any thread submit a
+// Mutation; the writer drains everything waiting, runs each mutation in its
+// own nested transaction inside one batch transaction, commits the batch once
+// (one fsync), then runs each mutation's after-commit actions and completion.
+//
+// Thread: submit() from any thread. apply/after_commit/done run on the writer.
+// Invariants:
+//   (1) A completion with ok status runs only after its batch is durable.
+//   (2) A mutation whose apply returns an error, or whose writes failed, is
+//       rolled back alone (nested txn); the rest of the batch proceeds.
+//   (3) If the batch commit fails (e.g. MDB_MAP_FULL), nothing of the batch
+//       remains, and every completion gets that error (kFull is retryable).
+//   (4) Ids from WriteTxn::next_id() are unique and increasing across restarts:
+//       the high-water mark is stored in meta with every batch that used one.
+//
+// Worked example: 300 HTTP requests arrive while an fsync takes 3 ms; the next
+// batch carries all 300 mutations in one transaction and one fsync, and each
+// request is answered after it — ~100k mutations/s instead of ~3k.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/clock.h"
+#include "store/env.h"
+
+namespace orderd::store {
+
+struct Mutation {
+  // Runs on the writer thread inside a nested txn. Return an error to roll
+  // back this mutation only.
+  std::function<Status(WriteTxn&)> apply;
+  // Runs on the writer thread after the commit (or the failure). Keep it
+  // cheap: post real work to another executor.
+  std::function<void(const Status&)> done;
+};
+
+struct WriterStats {
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> mutations{0};
+  std::atomic<uint64_t> failed_batches{0};
+  std::atomic<uint64_t> last_batch_size{0};
+  std::atomic<uint64_t> max_batch_size{0};
+  std::atomic<uint64_t> commit_us_total{0};
+};
+
+class Writer {
+ public:
+  // REQUIRES: env outlives the writer. Starts the thread.
+  Writer(std::shared_ptr<Env> env, const Clock& clock, size_t max_pending = 200'000);
+  ~Writer();  // stop() then join
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Thread: any. Returns false (and does not run the mutation) when
+  // max_pending mutations are already waiting or the writer is stopped:
+  // the caller answers 503 + Retry-After.
+  [[nodiscard]] bool submit(Mutation m);
+  // Finishes every mutation already submitted, then stops the thread.
+  void stop();
+  size_t pending() const;
+  const WriterStats& stats() const { return stats_; }
+  Env& env() { return *env_; }
+  const std::shared_ptr<Env>& env_ptr() const { return env_; }
+  // Called on the writer thread after every batch commit (e.g. metrics hook).
+  void set_observer(std::function<void(size_t batch, uint64_t commit_us, bool ok)> f) { observer_ = std::move(f); }
+
+ private:
+  void run();
+  void apply_batch(std::deque<Mutation>& batch);
+  uint64_t allocate_id();
+
+  std::shared_ptr<Env> env_;
+  const Clock& clock_;
+  size_t max_pending_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Mutation> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+  uint64_t id_hwm_ = 0;       // last id handed out; persisted in meta
+  bool id_used_in_batch_ = false;
+  WriterStats stats_;
+  std::function<void(size_t, uint64_t, bool)> observer_;
+};
+
+}  // namespace orderd::store

@@ -1,0 +1,110 @@
+// timers.h — durable timers: the LMDB tables timers_due / timers_key (see
+// store/keys.h) and the TimerService thread that owns the in-memory
+// TimingWheel (timing_wheel.h) holding only timers due within the horizon.
+//
+// A timer is created or cancelled inside the same WriteTxn as the state
+// change that causes it (schedule/cancel below). After that txn commits, the
+// service learns of it (after_commit hook) and puts it in the wheel if it is
+// due within the loaded horizon; otherwise the loader finds it on disk later.
+//
+// Firing: when a timer is due the service calls FireHandler(id, due, done) on
+// its own thread. The handler submits a mutation that calls take() — which
+// deletes the record and returns it, or nullopt if it was cancelled meanwhile
+// — and applies the timer's effect in the same transaction, so the effect
+// happens once. The handler must call done(true) after that commit, or
+// done(false) if the mutation could not run (busy/full): the service then
+// retries the firing shortly.
+//
+// Thread model: schedule/cancel/take run on the writer thread inside a txn;
+// everything else of TimerService runs on its own thread; notify_* and
+// stats() are safe from any thread.
+// Invariants:
+//   (1) Every committed, uncancelled timer fires (its take() succeeds) exactly
+//       once, in due order (ties broken by id), no earlier than its due time.
+//   (2) Memory holds at most the timers due within [loaded_from, horizon):
+//       it does not grow with the number of far timers.
+//   (3) After a restart, overdue timers fire first, oldest first.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/env.h"
+
+namespace orderd::timer {
+
+using Json = nlohmann::json;
+
+struct TimerRecord {
+  uint64_t id = 0;
+  TimeMs due_ms = 0;
+  std::string kind;  // e.g. "rc_deadline", "job"
+  std::string key;   // business key, unique among pending timers, e.g. "rc_deadline/rc_…"
+  Json payload;      // free-form data for the effect
+};
+
+class TimerService;
+
+struct TimerStats {
+  uint64_t pending_on_disk = 0;  // entries in timers_due
+  uint64_t in_wheel = 0;
+  uint64_t fired_total = 0;
+  TimeMs next_due_ms = 0;        // 0 when none pending
+};
+
+// The durable side, used from inside write transactions.
+class TimerStore {
+ public:
+  // service may be null (tools, tests of the table alone).
+  explicit TimerStore(TimerService* service = nullptr) : service_(service) {}
+  // Schedules (or replaces, if `key` is pending) a timer. Returns its id.
+  // Errors: the txn's write error (kFull/kIo).
+  [[nodiscard]] Result<uint64_t> schedule(store::WriteTxn& txn, TimeMs due_ms, const std::string& kind,
+                                          const std::string& key, const Json& payload = Json::object());
+  // Cancels the pending timer with `key`. Returns false if none was pending.
+  [[nodiscard]] Result<bool> cancel(store::WriteTxn& txn, const std::string& key);
+  // Deletes and returns the timer (id, due) if still pending; nullopt if it
+  // was cancelled or already taken. Called by the firing mutation.
+  [[nodiscard]] Result<std::optional<TimerRecord>> take(store::WriteTxn& txn, uint64_t id, TimeMs due_ms);
+  // Reads a pending timer by key.
+  static std::optional<TimerRecord> find(const store::Txn& txn, const std::string& key);
+
+ private:
+  TimerService* service_;
+};
+
+class TimerService {
+ public:
+  using FireHandler = std::function<void(uint64_t id, TimeMs due_ms, std::function<void(bool ok)> done)>;
+  struct Options {
+    DurationMs tick_ms = 10;          // wheel tick (precision)
+    DurationMs horizon_ms = 30'000;   // load timers due within now + horizon
+    size_t max_in_wheel = 200'000;    // loader stops early beyond this (bounded memory)
+    size_t max_in_flight = 50'000;    // fired but not yet done
+  };
+  TimerService(std::shared_ptr<store::Env> env, const Clock& clock, FireHandler on_fire, Options opts);
+  TimerService(std::shared_ptr<store::Env> env, const Clock& clock, FireHandler on_fire);
+  ~TimerService();
+  void start();  // starts the thread; overdue timers begin firing at once
+  void stop();   // joins the thread
+  // True once the first loader pass finished (readiness).
+  bool ready() const;
+  // Thread: any. Called by TimerStore's after-commit hooks.
+  void notify_scheduled(uint64_t id, TimeMs due_ms);
+  void notify_cancelled(uint64_t id);
+  // Thread: any. Wakes the thread to re-check the clock (tests with FakeClock).
+  void poke();
+  TimerStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orderd::timer
