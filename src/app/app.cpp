@@ -1,0 +1,274 @@
+#include "app/app.h"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "app/metrics_text.h"
+#include "http/api.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "http/waiters.h"
+#include "orders/recharge_service.h"
+#include "provider/factory.h"
+#include "provider/signature.h"
+#include "queue/runner.h"
+#include "store/writer.h"
+#include "timer/timers.h"
+
+namespace orderd::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// The notify secret: flag, or generated once and kept in the data dir (never logged).
+Result<std::string> load_or_make_secret(store::Env& env, const Clock& clock) {
+  {
+    store::ReadTxn txn(env);
+    if (auto v = txn.get(env.table("meta"), "notify_secret")) return std::string(*v);
+  }
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1) return Error::make(ErrorCode::kIo, "cannot generate a notify secret");
+  static const char* hex = "0123456789abcdef";
+  std::string secret;
+  for (unsigned char c : raw) {
+    secret += hex[c >> 4];
+    secret += hex[c & 15];
+  }
+  store::WriteTxn txn(env, nullptr);
+  auto st = txn.put(env.table("meta"), "notify_secret", secret);
+  if (st) st = txn.commit();
+  if (!st) return st.error();
+  return secret;
+}
+
+void run_threads(std::vector<std::thread>& threads, asio::io_context& io, int n) {
+  for (int i = 0; i < n; ++i) threads.emplace_back([&io] { io.run(); });
+}
+
+}  // namespace
+
+struct App::Impl {
+  Config cfg;
+  const Clock& clock;
+  std::shared_ptr<store::Env> env;
+  std::unique_ptr<store::Writer> writer;
+  std::unique_ptr<timer::TimerService> timer_service;
+  std::unique_ptr<timer::TimerStore> timers;
+  queue::ReadyQueue ready;
+  std::unique_ptr<queue::JobStore> jobs;
+  asio::io_context worker_io;
+  asio::io_context http_io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> worker_guard, http_guard;
+  std::vector<std::thread> worker_threads, http_threads;
+  std::unique_ptr<queue::Runner> runner;
+  std::shared_ptr<provider::Provider> provider;
+  std::shared_ptr<provider::SimWorld> sim_world;
+  std::unique_ptr<orders::Context> ctx;
+  std::unique_ptr<orders::RechargeService> recharges;
+  http::Waiters waiters;
+  http::Router router;
+  std::unique_ptr<http::ApiDeps> deps;
+  std::unique_ptr<http::Server> server;
+  std::string webhook_secret;
+  std::mutex clients_mu;
+  std::map<std::string, std::shared_ptr<http::Client>> webhook_clients;
+
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stop_requested = false;
+  std::atomic<bool> ready_flag{false};
+  std::atomic<bool> draining{false};
+
+  Impl(const Config& c, const Clock& cl) : cfg(c), clock(cl) {}
+
+  Status dispatch_timer(store::WriteTxn& txn, const timer::TimerRecord& rec) {
+    if (rec.kind == queue::kJobTimerKind) {
+      jobs->on_timer(txn, rec.payload.value("job_id", uint64_t{0}));
+      return ok_status();
+    }
+    if (rec.kind == orders::kTimerDeadline) return recharges->on_deadline_timer(txn, rec);
+    spdlog::warn("timer {} of unknown kind '{}' dropped", rec.id, rec.kind);
+    return ok_status();
+  }
+
+  void on_fire(uint64_t id, TimeMs due, std::function<void(bool)> done) {
+    store::Mutation m;
+    m.apply = [this, id, due](store::WriteTxn& txn) -> Status {
+      auto rec = timers->take(txn, id, due);
+      if (!rec) return rec.error();
+      if (!*rec) return ok_status();  // cancelled meanwhile
+      return dispatch_timer(txn, **rec);
+    };
+    m.done = [done](const Status& st) { done(st.ok()); };
+    if (!writer->submit(std::move(m))) done(false);
+  }
+
+  asio::awaitable<Result<int>> send_webhook(std::string url, std::string body) {
+    // Clients are kept per scheme://host:port so connections are reused.
+    auto slash = url.find('/', 7);
+    std::string base = url.substr(0, slash);
+    std::string target = slash == std::string::npos ? "/" : url.substr(slash);
+    std::shared_ptr<http::Client> client;
+    {
+      std::lock_guard lock(clients_mu);
+      auto& c = webhook_clients[base];
+      if (!c) {
+        auto made = http::Client::create(worker_io.get_executor(), base);
+        if (!made) co_return made.error();
+        c = *made;
+      }
+      client = c;
+    }
+    const int64_t t = clock.now_ms() / 1000;
+    auto res = co_await client->request("POST", target, body,
+                                        {{"Content-Type", "application/json"},
+                                         {"Orderd-Signature", provider::sign(webhook_secret, t, body)}},
+                                        10'000);
+    if (!res) co_return res.error();
+    co_return res->status;
+  }
+
+  Json stats() {
+    auto ts = timer_service->stats();
+    auto [used, map] = env->usage();
+    Json by_status = recharges->count_by_status();
+    store::ReadTxn txn(*env);
+    const auto& c = recharges->counters();
+    return {{"now", format_rfc3339(clock.now_ms())},
+            {"recharges", {{"by_status", by_status},
+                           {"created_total", c.created.load()},
+                           {"finished_total", c.succeeded.load() + c.failed.load() + c.timed_out.load()}}},
+            {"queue", {{"ready", ready.ready_count()},
+                       {"leased", ready.leased_count()},
+                       {"jobs_total", txn.count(env->table("jobs"))},
+                       {"dead", txn.count(env->table("dead"))}}},
+            {"timers", {{"pending", ts.pending_on_disk},
+                        {"in_wheel", ts.in_wheel},
+                        {"fired_total", ts.fired_total},
+                        {"next_due", ts.next_due_ms ? Json(format_rfc3339(ts.next_due_ms)) : Json(nullptr)}}},
+            {"writer", {{"batches", writer->stats().batches.load()},
+                        {"mutations", writer->stats().mutations.load()},
+                        {"pending", writer->pending()}}},
+            {"storage", {{"used_bytes", used}, {"map_bytes", map}}}};
+  }
+};
+
+App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+App::~App() {
+  if (impl_) {
+    request_stop();
+    wait();
+  }
+}
+
+Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) {
+  auto impl = std::make_unique<Impl>(cfg, clock);
+  Impl& a = *impl;
+  auto env = store::Env::open({cfg.data_dir, cfg.map_size, false, false});
+  if (!env) return env.error();
+  a.env = *env;
+  std::string secret = cfg.notify_secret;
+  if (secret.empty()) {
+    auto s = load_or_make_secret(*a.env, clock);
+    if (!s) return s.error();
+    secret = *s;
+  }
+  a.webhook_secret = cfg.webhook_secret.empty() ? secret : cfg.webhook_secret;
+  a.writer = std::make_unique<store::Writer>(a.env, clock);
+  a.timer_service = std::make_unique<timer::TimerService>(
+      a.env, clock, [&a](uint64_t id, TimeMs due, std::function<void(bool)> done) { a.on_fire(id, due, std::move(done)); });
+  a.timers = std::make_unique<timer::TimerStore>(a.timer_service.get());
+  a.jobs = std::make_unique<queue::JobStore>(*a.timers, &a.ready);
+  auto prov = provider::make_provider(cfg, a.worker_io.get_executor(), &a.sim_world);
+  if (!prov) return prov.error();
+  a.provider = *prov;
+  a.ctx = std::make_unique<orders::Context>(orders::Context{*a.writer, *a.jobs, *a.timers, clock,
+                                                            [&a](const std::string& id) { a.waiters.wake(id); }});
+  orders::RechargeSettings rs;
+  rs.attempt_timeout_ms = cfg.attempt_timeout_ms;
+  rs.result_timeout_ms = cfg.result_timeout_ms;
+  rs.max_attempts = cfg.max_attempts;
+  const uint64_t seed = cfg.sim_seed ? cfg.sim_seed : static_cast<uint64_t>(clock.now_ms());
+  a.recharges = std::make_unique<orders::RechargeService>(
+      *a.ctx, *a.provider, [&a](std::string url, std::string body) { return a.send_webhook(std::move(url), std::move(body)); },
+      rs, seed);
+  a.runner = std::make_unique<queue::Runner>(a.worker_io, *a.writer, *a.jobs, a.ready, clock, cfg.workers, seed ^ 0x9e37,
+                                             cfg.attempt_timeout_ms + 60'000);
+  a.recharges->register_jobs(*a.runner);
+  a.deps = std::make_unique<http::ApiDeps>(http::ApiDeps{
+      *a.recharges, *a.writer, *a.jobs, a.waiters, clock, cfg.admin_token,
+      [&a] { return a.ready_flag.load() && !a.draining.load() && a.timer_service->ready(); },
+      [&a] { return a.stats(); },
+      [&a] { return metrics_text(a.stats()); }});
+  http::add_system_routes(a.router, *a.deps);
+  http::add_recharge_routes(a.router, *a.deps);
+  http::ServerOptions so;
+  so.listen = cfg.listen;
+  so.max_connections = cfg.max_connections;
+  a.server = std::make_unique<http::Server>(a.http_io, a.router, so);
+  return std::unique_ptr<App>(new App(std::move(impl)));
+}
+
+Status App::start() {
+  Impl& a = *impl_;
+  a.worker_guard.emplace(a.worker_io.get_executor());
+  a.http_guard.emplace(a.http_io.get_executor());
+  auto st = a.server->start();
+  if (!st) return st;
+  a.timer_service->start();
+  a.runner->start();
+  run_threads(a.worker_threads, a.worker_io, 2);
+  run_threads(a.http_threads, a.http_io, std::max(1, a.cfg.http_threads));
+  a.ready_flag = true;
+  spdlog::info("orderd listening on {} (data {}, provider {})", a.cfg.listen, a.cfg.data_dir, a.cfg.provider);
+  return ok_status();
+}
+
+void App::request_stop() {
+  std::lock_guard lock(impl_->stop_mu);
+  impl_->stop_requested = true;
+  impl_->stop_cv.notify_all();
+}
+
+int App::wait() {
+  Impl& a = *impl_;
+  {
+    std::unique_lock lock(a.stop_mu);
+    a.stop_cv.wait(lock, [&] { return a.stop_requested; });
+    if (a.http_threads.empty() && a.worker_threads.empty() && !a.ready_flag) {
+      // never started, or already drained
+    }
+  }
+  if (a.draining.exchange(true)) return 0;
+  spdlog::info("draining: no new connections; finishing in-flight requests and commits");
+  a.server->stop();
+  a.runner->stop();
+  a.http_guard.reset();
+  a.worker_guard.reset();
+  // Give in-flight requests (their commits) a moment, then stop the loops.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (a.server->connections() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  a.http_io.stop();
+  a.worker_io.stop();
+  for (auto& t : a.http_threads) t.join();
+  for (auto& t : a.worker_threads) t.join();
+  a.http_threads.clear();
+  a.worker_threads.clear();
+  a.timer_service->stop();
+  a.writer->stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+unsigned short App::port() const { return impl_->server->port(); }
+
+}  // namespace orderd::app

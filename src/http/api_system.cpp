@@ -1,0 +1,159 @@
+// api_system.cpp — health, readiness, needs-attention list, dead letters,
+// stats, metrics and the embedded status page.
+#include <charconv>
+
+#include "http/api.h"
+#include "store/async_commit.h"
+
+namespace orderd::web {
+const std::vector<std::pair<std::string_view, std::string_view>>& assets();
+}
+
+namespace orderd::http {
+
+namespace asio = boost::asio;
+
+std::optional<Response> require_admin(const Request& req, const ApiDeps& deps) {
+  if (deps.admin_token.empty()) return std::nullopt;
+  const std::string& auth = req.header("authorization");
+  const std::string expected = "Bearer " + deps.admin_token;
+  // Constant-time comparison of equal-length strings.
+  bool same = auth.size() == expected.size();
+  unsigned char diff = 0;
+  for (size_t i = 0; same && i < auth.size(); ++i) diff |= static_cast<unsigned char>(auth[i] ^ expected[i]);
+  if (same && diff == 0) return std::nullopt;
+  Response r = problem(401, "this endpoint needs Authorization: Bearer <admin token>", "Authorization");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+namespace {
+Result<long long> parse_int_param(const Request& req, const std::string& name, long long def, long long lo, long long hi) {
+  auto v = req.query_param(name);
+  if (!v) return def;
+  long long n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size() || n < lo || n > hi)
+    return Error::invalid(name, name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+  return n;
+}
+}  // namespace
+
+Result<size_t> parse_limit(const Request& req) {
+  auto n = parse_int_param(req, "limit", 50, 1, 500);
+  if (!n) return n.error();
+  return static_cast<size_t>(*n);
+}
+
+Result<int> parse_wait(const Request& req) {
+  auto n = parse_int_param(req, "wait", 0, 0, 600);
+  if (!n) return n.error();
+  return static_cast<int>(*n);
+}
+
+namespace {
+
+Json dead_letter_json(const queue::DeadLetter& d) {
+  return {{"id", std::to_string(d.job.id)}, {"type", d.job.type},          {"order_id", d.job.key},
+          {"attempts", d.job.attempt},      {"reason", d.reason},          {"failed_at", format_rfc3339(d.failed_at)},
+          {"payload", d.job.payload}};
+}
+
+Result<uint64_t> parse_dead_id(const Request& req) {
+  const std::string& text = req.params.at("id");
+  uint64_t id = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || p != text.data() + text.size()) return Error::invalid("id", "dead-letter id must be a number");
+  return id;
+}
+
+asio::awaitable<Response> dead_letter_action(Request& req, ApiDeps& deps, bool replay) {
+  if (auto denied = require_admin(req, deps)) co_return *denied;
+  auto id = parse_dead_id(req);
+  if (!id) co_return problem_from_error(id.error());
+  auto done = co_await store::async_commit<Ok>(deps.writer, [&deps, id = *id, replay](store::WriteTxn& txn) -> Result<Ok> {
+    Status st = replay ? deps.jobs.replay(txn, id, deps.clock.now_ms()) : deps.jobs.remove_dead(txn, id);
+    if (!st) return st.error();
+    return Ok{};
+  });
+  if (!done) co_return problem_from_error(done.error());
+  co_return json_response(replay ? 202 : 200, {{"id", std::to_string(*id)}, {"status", replay ? "replayed" : "deleted"}});
+}
+
+std::string content_type_for(std::string_view name) {
+  auto ends = [&](std::string_view ext) { return name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext; };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".png")) return "image/png";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".yaml")) return "application/yaml";
+  return "application/octet-stream";
+}
+
+std::optional<Response> asset(std::string_view name) {
+  for (const auto& [n, data] : web::assets()) {
+    if (n != name) continue;
+    Response r;
+    r.content_type = content_type_for(name);
+    r.body = std::string(data);
+    return r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void add_system_routes(Router& router, ApiDeps& deps) {
+  router.add("GET", "/healthz", [](Request&) -> asio::awaitable<Response> { co_return json_response(200, {{"status", "ok"}}); });
+  router.add("GET", "/readyz", [&deps](Request&) -> asio::awaitable<Response> {
+    if (deps.ready()) co_return json_response(200, {{"status", "ready"}});
+    Response r = problem(503, "not ready: starting, draining, or storage full");
+    r.headers.emplace_back("Retry-After", "1");
+    co_return r;
+  });
+  router.add("GET", "/v1/attention", [&deps](Request& req) -> asio::awaitable<Response> {
+    auto limit = parse_limit(req);
+    if (!limit) co_return problem_from_error(limit.error());
+    store::ReadTxn txn(deps.writer.env());
+    Json items = Json::array();
+    for (const auto& a : orders::list_attention(txn, *limit))
+      items.push_back({{"order_id", a.order_id}, {"kind", a.kind}, {"detail", a.detail}, {"since", format_rfc3339(a.since)}});
+    co_return json_response(200, {{"items", items}});
+  });
+  router.add("GET", "/v1/dead-letters", [&deps](Request& req) -> asio::awaitable<Response> {
+    auto limit = parse_limit(req);
+    if (!limit) co_return problem_from_error(limit.error());
+    auto after = parse_int_param(req, "after", 0, 0, INT64_MAX);
+    if (!after) co_return problem_from_error(after.error());
+    store::ReadTxn txn(deps.writer.env());
+    auto dead = queue::JobStore::list_dead(txn, *limit + 1, static_cast<uint64_t>(*after));
+    Json items = Json::array();
+    for (size_t i = 0; i < dead.size() && i < *limit; ++i) items.push_back(dead_letter_json(dead[i]));
+    Json next = dead.size() > *limit ? Json(std::to_string(dead[*limit - 1].job.id)) : Json(nullptr);
+    co_return json_response(200, {{"items", items}, {"next", next}});
+  });
+  router.add("POST", "/v1/dead-letters/{id}/replay", [&deps](Request& req) { return dead_letter_action(req, deps, true); });
+  router.add("DELETE", "/v1/dead-letters/{id}", [&deps](Request& req) { return dead_letter_action(req, deps, false); });
+  router.add("GET", "/v1/stats", [&deps](Request&) -> asio::awaitable<Response> { co_return json_response(200, deps.stats()); });
+  router.add("GET", "/metrics", [&deps](Request&) -> asio::awaitable<Response> {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = deps.metrics();
+    co_return r;
+  });
+  router.add("GET", "/", [](Request&) -> asio::awaitable<Response> {
+    if (auto r = asset("index.html")) co_return *r;
+    co_return problem(404, "status page not built in");
+  });
+  router.add("GET", "/openapi.yaml", [](Request&) -> asio::awaitable<Response> {
+    if (auto r = asset("openapi.yaml")) co_return *r;
+    co_return problem(404, "OpenAPI description not built in");
+  });
+  router.add("GET", "/web/{file}", [](Request& req) -> asio::awaitable<Response> {
+    if (auto r = asset(req.params["file"])) co_return *r;
+    co_return problem(404, "no such file", "file");
+  });
+}
+
+}  // namespace orderd::http
