@@ -71,11 +71,12 @@ asio::awaitable<Response> dead_letter_action(Request& req, ApiDeps& deps, bool r
   if (auto denied = require_admin(req, deps)) co_return *denied;
   auto id = parse_dead_id(req);
   if (!id) co_return problem_from_error(id.error());
-  auto done = co_await store::async_commit<Ok>(deps.writer, [&deps, id = *id, replay](store::WriteTxn& txn) -> Result<Ok> {
+  auto action = [&deps, id = *id, replay](store::WriteTxn& txn) -> Result<Ok> {
     Status st = replay ? deps.jobs.replay(txn, id, deps.clock.now_ms()) : deps.jobs.remove_dead(txn, id);
     if (!st) return st.error();
     return Ok{};
-  });
+  };
+  auto done = co_await store::async_commit<Ok>(deps.writer, std::move(action));
   if (!done) co_return problem_from_error(done.error());
   co_return json_response(replay ? 202 : 200, {{"id", std::to_string(*id)}, {"status", replay ? "replayed" : "deleted"}});
 }

@@ -97,8 +97,7 @@ Status RechargeService::update(store::WriteTxn& txn, const std::string& id, cons
 }
 
 asio::awaitable<Result<CreateAnswer>> RechargeService::create(CreateRechargeRequest req) {
-  auto answer = co_await store::async_commit<CreateAnswer>(
-      ctx_.writer, [this, req = std::move(req)](store::WriteTxn& txn) -> Result<CreateAnswer> {
+  auto create_order = [this, req = std::move(req)](store::WriteTxn& txn) -> Result<CreateAnswer> {
         if (!req.idempotency_key.empty()) {
           if (auto rec = find_idem(txn, "recharge", req.idempotency_key)) {
             if (rec->body_hash != req.body_hash)
@@ -122,7 +121,8 @@ asio::awaitable<Result<CreateAnswer>> RechargeService::create(CreateRechargeRequ
           if (!st) return st.error();
         }
         return a;
-      });
+      };
+  auto answer = co_await store::async_commit<CreateAnswer>(ctx_.writer, std::move(create_order));
   co_return answer;
 }
 
@@ -185,7 +185,7 @@ asio::awaitable<JobResult> RechargeService::run_attempt(Job job) {
     int64_t amount = 0;
   };
   const std::string id = job.key;
-  auto start = co_await store::async_commit<Start>(ctx_.writer, [this, id](store::WriteTxn& txn) -> Result<Start> {
+  auto record_start = [this, id](store::WriteTxn& txn) -> Result<Start> {
     Start s;
     auto st = update(txn, id, [&](Recharge& r, Decision& d) {
       s.plan = on_attempt_start(r, ctx_.clock.now_ms(), settings_, &d);
@@ -194,7 +194,8 @@ asio::awaitable<JobResult> RechargeService::run_attempt(Job job) {
     });
     if (!st) return st.error();
     return s;
-  });
+  };
+  auto start = co_await store::async_commit<Start>(ctx_.writer, std::move(record_start));
   if (!start) co_return JobResult{JobResult::kRetry, "could not record the attempt: " + start.error().message, nullptr};
   if (start->plan.kind != AttemptPlan::kCall) co_return JobResult{JobResult::kDone, start->plan.why, nullptr};
 

@@ -96,8 +96,7 @@ asio::awaitable<void> Runner::run(uint64_t id) {
       }
     }
     const uint64_t rnd = random();
-    auto committed = co_await store::async_commit<JobResult::Kind>(
-        writer_, [this, id, result = std::move(result), policy, rnd](store::WriteTxn& txn) -> Result<JobResult::Kind> {
+    auto apply_result = [this, id, result = std::move(result), policy, rnd](store::WriteTxn& txn) -> Result<JobResult::Kind> {
           auto current = JobStore::get(txn, id);
           if (!current) return JobResult::kDone;  // already finished by an earlier run
           if (result.apply) {
@@ -113,7 +112,8 @@ asio::awaitable<void> Runner::run(uint64_t id) {
           auto dead = jobs_.fail(txn, *current, result.reason, result.kind == JobResult::kRetry, policy, now, rnd);
           if (!dead) return dead.error();
           return *dead ? JobResult::kDead : JobResult::kRetry;
-        });
+        };
+    auto committed = co_await store::async_commit<JobResult::Kind>(writer_, std::move(apply_result));
     if (committed) {
       switch (*committed) {
         case JobResult::kDone: stats_.done++; break;
