@@ -10,24 +10,22 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr int64_t kMaxAmount = (int64_t{1} << 53) - 1;  // exact in every JSON reader
-
 Result<orders::CreateRechargeRequest> parse_create(const Request& req) {
-  auto body = parse_object(req.body);
+  auto body = parse_json_object(req.body);
   if (!body) return body.error();
   orders::CreateRechargeRequest out;
-  auto account = get_string(*body, "account", true, 128);
+  auto account = required_string(*body, "account", 128);
   if (!account) return account.error();
-  if (account->empty()) return Error::invalid("account", "account must not be empty");
   out.account = *account;
-  auto amount = get_amount(*body, "amount", kMaxAmount);
+  auto amount = required_amount(*body, "amount");
   if (!amount) return amount.error();
   out.amount = *amount;
-  auto url = get_string(*body, "notify_url", false, 2048);
+  auto url = optional_string(*body, "notify_url", 2048);
   if (!url) return url.error();
-  if (!url->empty() && url->rfind("http://", 0) != 0)
-    return Error::invalid("notify_url", "notify_url must be an http:// URL");
-  out.notify_url = *url;
+  if (*url && !(*url)->empty()) {
+    if ((*url)->rfind("http://", 0) != 0) return Error::invalid("notify_url", "notify_url must be an http:// URL");
+    out.notify_url = **url;
+  }
   out.idempotency_key = req.header("idempotency-key");
   if (out.idempotency_key.size() > 255) return Error::invalid("Idempotency-Key", "Idempotency-Key is longer than 255 characters");
   out.body_hash = orders::sha256_hex(req.body);
@@ -52,7 +50,7 @@ asio::awaitable<Response> get_one(Request& req, ApiDeps& deps) {
   const TimeMs until = deps.clock.now_ms() + static_cast<TimeMs>(*wait) * 1000;
   for (;;) {
     // Read the epoch first: a change committed after this read wakes us.
-    const uint64_t seen = deps.waiters.epoch(id);
+    const uint64_t seen = deps.waiters.epoch();
     auto r = deps.recharges.get(id);
     if (!r) co_return problem(404, "no recharge order " + id, "id");
     const TimeMs now = deps.clock.now_ms();

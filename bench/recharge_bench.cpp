@@ -1,0 +1,193 @@
+// recharge_bench — end-to-end recharge throughput of a real `orderd serve`
+// (in-process simulator at zero latency, fsync on): orders per second from
+// POST /v1/recharges to "succeeded", and create latency p50/p99 at the
+// maximum rate (closed loop) and at half of it (open loop).
+//
+// usage: recharge_bench ORDERD_EXE [seconds=10] [connections=64]
+// Prints a table and a final `key=value` line. Loopback only, bounded time.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/client.h"
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using orderd::http::Client;
+
+extern char** environ;
+
+namespace {
+
+struct Server {
+  pid_t pid = -1;
+  std::string dir, base;
+  unsigned short port = 0;
+};
+
+unsigned short free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+Server start_server(const std::string& exe) {
+  Server s;
+  char tmpl[] = "/tmp/orderd-bench-XXXXXX";
+  s.dir = mkdtemp(tmpl);
+  s.port = free_port();
+  s.base = "http://127.0.0.1:" + std::to_string(s.port);
+  std::vector<std::string> args = {exe, "serve", "--data", s.dir + "/data", "--listen", "127.0.0.1:" + std::to_string(s.port),
+                                   "--sim-latency", "0ms", "--log-level", "warn", "--workers", "256"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  if (posix_spawn(&s.pid, exe.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    std::perror("spawn orderd");
+    std::exit(1);
+  }
+  return s;
+}
+
+void stop_server(Server& s) {
+  if (s.pid > 0) {
+    kill(s.pid, SIGTERM);
+    int st = 0;
+    waitpid(s.pid, &st, 0);
+  }
+  std::filesystem::remove_all(s.dir);
+}
+
+double pct(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+struct Run {
+  std::mutex mu;
+  std::vector<double> lat_ms;
+  std::atomic<uint64_t> created{0}, errors{0};
+};
+
+asio::awaitable<void> create_one(std::shared_ptr<Client> c, Run& run, int i) {
+  std::string body = R"({"account":"138)" + std::to_string(10000000 + i) + R"(","amount":1000})";
+  auto t0 = Clock::now();
+  auto r = co_await c->request("POST", "/v1/recharges", body, {{"Content-Type", "application/json"}}, 10'000);
+  double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  if (r && r->status == 202) {
+    run.created++;
+    std::lock_guard lock(run.mu);
+    run.lat_ms.push_back(ms);
+  } else {
+    run.errors++;
+  }
+}
+
+asio::awaitable<void> closed_loop(std::shared_ptr<Client> c, Run& run, Clock::time_point end, int worker) {
+  for (int i = 0; Clock::now() < end; ++i) co_await create_one(c, run, worker * 1'000'000 + i);
+}
+
+asio::awaitable<void> open_loop(std::shared_ptr<Client> c, Run& run, Clock::time_point end, double rate) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  auto start = Clock::now();
+  for (uint64_t i = 0;; ++i) {
+    auto at = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(static_cast<double>(i) / rate));
+    if (at >= end) break;
+    t.expires_at(at);
+    co_await t.async_wait(asio::use_awaitable);
+    asio::co_spawn(t.get_executor(), create_one(c, run, 50'000'000 + static_cast<int>(i)), asio::detached);
+  }
+}
+
+nlohmann::json stats(asio::io_context& io, std::shared_ptr<Client> c) {
+  nlohmann::json out;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    auto r = co_await c->request("GET", "/v1/stats", "", {}, 5'000);
+    if (r && r->status == 200) out = nlohmann::json::parse(r->body, nullptr, false);
+  }, asio::detached);
+  io.restart();
+  io.run();
+  return out;
+}
+
+uint64_t finished(const nlohmann::json& s) {
+  if (!s.is_object()) return 0;
+  return s["recharges"].value("finished_total", uint64_t{0});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: recharge_bench ORDERD_EXE [seconds] [connections]\n");
+    return 2;
+  }
+  const std::string exe = argv[1];
+  const int seconds = argc > 2 ? std::atoi(argv[2]) : 10;
+  const int conns = argc > 3 ? std::atoi(argv[3]) : 64;
+  Server srv = start_server(exe);
+  asio::io_context io;
+  auto client = *Client::create(io.get_executor(), srv.base, static_cast<size_t>(conns) + 8);
+  for (int i = 0; i < 150 && finished(stats(io, client)) == 0 && stats(io, client).is_null(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  // Phase 1: maximum rate, closed loop, then wait for every order to succeed.
+  Run max_run;
+  const uint64_t before = finished(stats(io, client));
+  auto t0 = Clock::now();
+  auto end = t0 + std::chrono::seconds(seconds);
+  for (int w = 0; w < conns; ++w) asio::co_spawn(io, closed_loop(client, max_run, end, w), asio::detached);
+  io.restart();
+  io.run();
+  const double create_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  const uint64_t created = max_run.created.load();
+  auto wait_end = Clock::now() + std::chrono::seconds(60);
+  uint64_t done = 0;
+  while ((done = finished(stats(io, client)) - before) < created && Clock::now() < wait_end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const double e2e_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double e2e_rate = static_cast<double>(done) / e2e_s;
+  const double create_rate = static_cast<double>(created) / create_s;
+
+  // Phase 2: half the maximum create rate, open loop.
+  Run half_run;
+  const double half = create_rate / 2;
+  auto end2 = Clock::now() + std::chrono::seconds(seconds);
+  asio::co_spawn(io, open_loop(client, half_run, end2, half), asio::detached);
+  io.restart();
+  io.run();
+
+  stop_server(srv);
+  std::printf("%-44s %12s\n", "recharge flow (orderd, sim latency 0, fsync on)", "value");
+  std::printf("%-44s %12.0f\n", "creates/s (closed loop, max)", create_rate);
+  std::printf("%-44s %12.0f\n", "orders/s created -> succeeded (end to end)", e2e_rate);
+  std::printf("%-44s %12llu\n", "orders completed", static_cast<unsigned long long>(done));
+  std::printf("%-44s %12.2f\n", "create p50 ms at max rate", pct(max_run.lat_ms, 0.50));
+  std::printf("%-44s %12.2f\n", "create p99 ms at max rate", pct(max_run.lat_ms, 0.99));
+  std::printf("%-44s %12.0f\n", "half rate (creates/s)", half);
+  std::printf("%-44s %12.2f\n", "create p50 ms at half rate", pct(half_run.lat_ms, 0.50));
+  std::printf("%-44s %12.2f\n", "create p99 ms at half rate", pct(half_run.lat_ms, 0.99));
+  std::printf("%-44s %12llu\n", "errors", static_cast<unsigned long long>(max_run.errors + half_run.errors));
+  std::printf("recharge_orders_per_s=%.0f recharge_creates_per_s=%.0f create_p50_ms_max=%.2f create_p99_ms_max=%.2f "
+              "create_p50_ms_half=%.2f create_p99_ms_half=%.2f recharge_errors=%llu\n",
+              e2e_rate, create_rate, pct(max_run.lat_ms, 0.50), pct(max_run.lat_ms, 0.99), pct(half_run.lat_ms, 0.50),
+              pct(half_run.lat_ms, 0.99), static_cast<unsigned long long>(max_run.errors + half_run.errors));
+  return done == created ? 0 : 1;
+}
