@@ -6,6 +6,7 @@
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -19,6 +20,7 @@ namespace orderd::http {
 struct ClientResponse {
   int status = 0;
   std::string body;
+  std::map<std::string, std::string> headers;  // names lower-cased; repeated headers joined by ", "
 };
 
 class Client {
@@ -28,10 +30,19 @@ class Client {
   static Result<std::shared_ptr<Client>> create(boost::asio::any_io_executor ex, const std::string& base_url,
                                                 size_t max_idle = 64);
   ~Client();
-  // One request with a deadline covering connect, write and read.
+  // One request with a deadline covering connect, write and read. target is
+  // appended to the base URL's prefix; a non-empty body without a
+  // Content-Type header is sent as application/json. Never throws.
+  // REQUIRES: the Client stays alive until the request completes (hold the
+  // shared_ptr across the co_await).
   // Errors: kTimeout (no complete answer in time: outcome unknown),
-  //         kUnavailable (connect refused/reset before the request was sent),
-  //         kMalformed (unparseable HTTP answer), kIo (other).
+  //         kUnavailable (cannot resolve/connect, refused, or connect timed
+  //         out: the request was not sent),
+  //         kMalformed (unparseable HTTP answer, or an answer body over 1 MiB),
+  //         kIo (connection lost after sending: outcome unknown),
+  //         kInternal (an unexpected exception, e.g. allocation failure).
+  // A reused keep-alive connection found dead before any answer byte is
+  // retried once on a fresh connection, within the same deadline.
   boost::asio::awaitable<Result<ClientResponse>> request(std::string method, std::string target, std::string body,
                                                          std::vector<std::pair<std::string, std::string>> headers,
                                                          DurationMs timeout);

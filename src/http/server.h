@@ -1,9 +1,22 @@
 // server.h — the HTTP/1.1 server: Beast coroutine sessions on an io_context.
 //
-// Owns: the acceptor and its sessions. Thread: runs on the io_context's
-// threads; start()/stop() from the owning (main) thread.
-// Every read and write has a deadline; bodies over 64 KiB get 413; a handler
-// exception becomes a 500 problem; keep-alive is honoured.
+// Owns: the acceptor and its sessions. Thread: runs on however many threads
+// call io.run(); each session is one coroutine on its own strand (the only
+// user of its socket). start()/stop() from the owning (main) thread.
+// Invariants:
+//   (1) Every read and write has a deadline (read_timeout_s covers a whole
+//       request, and an idle keep-alive wait; write_timeout_s each answer).
+//   (2) Every answer carries Content-Type and Content-Length; errors are
+//       problem+json: body over body_limit → 413, headers over 16 KiB → 431,
+//       unparseable request → 400, unknown path → 404, wrong method → 405
+//       with Allow, handler exception → 500 (logged); the server keeps serving.
+//   (3) After 413/431/400/503 the connection is closed gracefully: answer,
+//       shut down sending, drain what the peer still sends (bounded), close,
+//       so the peer reads the answer instead of a reset.
+//   (4) connections() counts open sessions; an accepted connection beyond
+//       max_connections gets 503 + Retry-After and is closed.
+//   (5) After stop() no new connection is accepted and every answer says
+//       Connection: close; in-flight requests finish.
 #pragma once
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -28,9 +41,12 @@ struct ServerOptions {
 
 class Server {
  public:
+  // REQUIRES: router outlives the io_context's run (sessions read it); the
+  // io_context outlives the Server.
   Server(boost::asio::io_context& io, const Router& router, ServerOptions opts);
-  ~Server();
-  // Binds and starts accepting. Errors: kIo naming the address.
+  ~Server();  // stop()
+  // Binds and starts accepting. Errors: kInvalid (listen is not HOST:PORT),
+  // kIo naming the address (resolve/bind/listen failed).
   Status start();
   // Stops accepting new connections; in-flight requests finish.
   void stop();
@@ -39,10 +55,10 @@ class Server {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with the running coroutines
 };
 
-// Splits "HOST:PORT". Errors: kInvalid.
+// Splits "HOST:PORT" ("[::1]:8080" for IPv6). Errors: kInvalid.
 Result<std::pair<std::string, unsigned short>> parse_host_port(const std::string& text);
 
 }  // namespace orderd::http

@@ -1,0 +1,297 @@
+// server.cpp — Beast coroutine sessions (one of the two files that include
+// Beast; handlers see only types.h). See server.h for the invariants.
+//
+// Session loop, per connection, on its own strand:
+//   read a request (deadline) → build a plain Request → route → co_await the
+//   handler (exceptions → 500) → write the answer (deadline) → again if
+//   keep-alive, else close.
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <optional>
+
+namespace orderd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr size_t kHeaderLimit = 16 * 1024;
+constexpr size_t kDrainLimit = 1 << 20;  // bytes read and discarded in a graceful close
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+void log_spawn_failure(std::exception_ptr error) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    spdlog::error("http: session ended by exception: {}", e.what());
+  } catch (...) {
+    spdlog::error("http: session ended by an unknown exception");
+  }
+}
+
+// The answer to a failed read, or nullopt to close silently (peer gone,
+// deadline passed, connection closed between requests).
+std::optional<Response> refusal_for(const beast::error_code& ec, size_t body_limit) {
+  if (ec == bhttp::error::body_limit)
+    return problem(413, "request body is over the limit of " + std::to_string(body_limit) + " bytes");
+  if (ec == bhttp::error::header_limit) return problem(431, "request headers are over 16 KiB");
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category())
+    return problem(400, "malformed HTTP request: " + ec.message());
+  return std::nullopt;
+}
+
+std::string remote_of(const tcp::socket& socket) {
+  beast::error_code ec;
+  auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+Request to_request(bhttp::request<bhttp::string_body>&& message, std::string remote) {
+  Request req;
+  req.method = std::string(message.method_string());
+  req.target = std::string(message.target());
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto [it, inserted] = req.headers.emplace(std::move(name), std::string(field.value()));
+    if (!inserted) it->second += ", " + std::string(field.value());  // repeated header: list form
+  }
+  req.body = std::move(message.body());
+  req.remote = std::move(remote);
+  return req;
+}
+
+bhttp::response<bhttp::string_body> to_message(Response&& resp, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
+  res.set(bhttp::field::server, "orderd");
+  res.set(bhttp::field::content_type, resp.content_type);
+  for (auto& [name, value] : resp.headers) res.insert(name, value);
+  if (resp.status == 204 || resp.status == 304 || resp.status < 200) resp.body.clear();
+  res.body() = std::move(resp.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+// Exceptions stop here (GUIDE habit 4): they become a logged 500 problem.
+asio::awaitable<Response> invoke(const Router::Route& route, Request& req) {
+  try {
+    co_return co_await route.handler(req);
+  } catch (const std::exception& e) {
+    spdlog::error("http: handler {} {} threw: {}", req.method, route.pattern, e.what());
+  } catch (...) {
+    spdlog::error("http: handler {} {} threw a non-exception", req.method, route.pattern);
+  }
+  co_return problem(500, "internal error");
+}
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(asio::io_context& io_context, const Router& routes, ServerOptions options)
+      : io(io_context), router(routes), opts(std::move(options)), acceptor(asio::make_strand(io_context)) {}
+
+  asio::io_context& io;
+  const Router& router;
+  const ServerOptions opts;
+  tcp::acceptor acceptor;  // used only on its strand once accepting
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> open_sessions{0};
+  std::atomic<unsigned short> bound_port{0};
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(beast::tcp_stream stream, bool over_limit);
+  asio::awaitable<Response> answer(Request& req, std::string* route_label);
+  asio::awaitable<bool> write(beast::tcp_stream& stream, Response resp, unsigned version, bool keep_alive);
+  asio::awaitable<void> refuse_and_close(beast::tcp_stream& stream, Response resp, unsigned version);
+  void observe(const std::string& method, const std::string& route, int status, SteadyClock::time_point start) {
+    if (!opts.observer) return;
+    opts.observer(method, route, status, std::chrono::duration<double>(SteadyClock::now() - start).count());
+  }
+};
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::any_io_executor(asio::make_strand(io)), kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping || !acceptor.is_open()) co_return;
+      spdlog::warn("http: accept failed: {}", ec.message());
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));  // e.g. EMFILE: no spin
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    bool over_limit = ++open_sessions > opts.max_connections;
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, session(beast::tcp_stream(std::move(socket)), over_limit),
+                   [self](std::exception_ptr e) { log_spawn_failure(e); });
+  }
+}
+
+asio::awaitable<bool> Server::Impl::write(beast::tcp_stream& stream, Response resp, unsigned version,
+                                          bool keep_alive) {
+  auto message = to_message(std::move(resp), version, keep_alive);
+  stream.expires_after(std::chrono::seconds(opts.write_timeout_s));
+  auto [ec, bytes] = co_await bhttp::async_write(stream, message, kTuple);
+  co_return !ec;
+}
+
+// Invariant 3: answer, stop sending, drain (bounded in time and bytes), close.
+asio::awaitable<void> Server::Impl::refuse_and_close(beast::tcp_stream& stream, Response resp, unsigned version) {
+  if (co_await write(stream, std::move(resp), version, false)) {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::chrono::seconds(std::clamp(opts.read_timeout_s, 1, 2)));
+    char scratch[4096];
+    for (size_t drained = 0; drained < kDrainLimit;) {
+      auto [read_ec, n] = co_await stream.async_read_some(asio::buffer(scratch), kTuple);
+      if (read_ec) break;
+      drained += n;
+    }
+  }
+}
+
+asio::awaitable<Response> Server::Impl::answer(Request& req, std::string* route_label) {
+  if (Status parsed = parse_target(req); !parsed) co_return problem(400, parsed.error().message);
+  std::string allow;
+  const Router::Route* route = router.match_route(req, &allow);
+  if (route == nullptr) {
+    if (allow.empty()) co_return problem(404, "no resource at " + req.path);
+    Response resp = problem(405, req.method + " is not allowed on " + req.path + "; allowed: " + allow);
+    resp.headers.emplace_back("Allow", allow);
+    co_return resp;
+  }
+  *route_label = route->pattern;
+  co_return co_await invoke(*route, req);
+}
+
+asio::awaitable<void> Server::Impl::session(beast::tcp_stream stream, bool over_limit) {
+  auto self = shared_from_this();
+  struct Counted {
+    std::atomic<size_t>& n;
+    ~Counted() { --n; }
+  } counted{open_sessions};
+  if (over_limit) {
+    Response busy = problem(503, "too many connections; retry shortly");
+    busy.headers.emplace_back("Retry-After", "1");
+    observe("", "unmatched", 503, SteadyClock::now());
+    co_await refuse_and_close(stream, std::move(busy), 11);
+    co_return;
+  }
+  const std::string remote = remote_of(stream.socket());
+  beast::flat_buffer buffer;
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(opts.body_limit);
+    stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
+    auto [ec, bytes] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+    const auto start = SteadyClock::now();
+    if (ec) {
+      if (auto refusal = refusal_for(ec, opts.body_limit)) {
+        std::string method = parser.is_header_done() ? std::string(parser.get().method_string()) : "";
+        observe(method, "unmatched", refusal->status, start);
+        co_await refuse_and_close(stream, std::move(*refusal), 11);
+      }
+      break;
+    }
+    const unsigned version = parser.get().version();
+    const bool keep_alive = parser.get().keep_alive() && !stopping;
+    Request req = to_request(parser.release(), remote);
+    std::string route_label = "unmatched";
+    Response resp = co_await answer(req, &route_label);
+    const int status = resp.status;
+    bool written = co_await write(stream, std::move(resp), version, keep_alive);
+    observe(req.method, route_label, status, start);
+    if (!written || !keep_alive) break;
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+}
+
+Server::Server(asio::io_context& io, const Router& router, ServerOptions opts)
+    : impl_(std::make_shared<Impl>(io, router, std::move(opts))) {}
+
+Server::~Server() { stop(); }
+
+Status Server::start() {
+  auto host_port = parse_host_port(impl_->opts.listen);
+  if (!host_port) return host_port.error();
+  const auto& [host, port] = host_port.value();
+  auto fail = [&](const std::string& what, const beast::error_code& ec) -> Status {
+    return Error::make(ErrorCode::kIo, what + " " + impl_->opts.listen + ": " + ec.message());
+  };
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  auto address = asio::ip::make_address(host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, port);
+  } else {
+    tcp::resolver resolver(impl_->io);
+    auto results = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || results.empty()) return fail("cannot resolve", ec);
+    endpoint = results.begin()->endpoint();
+  }
+  tcp::acceptor& acceptor = impl_->acceptor;
+  if (acceptor.open(endpoint.protocol(), ec); ec) return fail("cannot open", ec);
+  if (acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec) return fail("cannot configure", ec);
+  if (acceptor.bind(endpoint, ec); ec) return fail("cannot bind", ec);
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) return fail("cannot listen on", ec);
+  impl_->bound_port = acceptor.local_endpoint(ec).port();
+  asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), [](std::exception_ptr e) { log_spawn_failure(e); });
+  return ok_status();
+}
+
+void Server::stop() {
+  if (impl_->stopping.exchange(true)) return;
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+}
+
+unsigned short Server::port() const { return impl_->bound_port; }
+
+size_t Server::connections() const { return impl_->open_sessions; }
+
+Result<std::pair<std::string, unsigned short>> parse_host_port(const std::string& text) {
+  auto invalid = [&] { return Error::invalid("listen", "listen must be HOST:PORT, got \"" + text + "\""); };
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return invalid();
+  std::string host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return invalid();
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    return invalid();  // a bare IPv6 address needs brackets
+  }
+  std::string digits = text.substr(colon + 1);
+  if (digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) return invalid();
+  unsigned long port = std::stoul(digits);
+  if (port > 65535) return invalid();
+  return std::make_pair(host, static_cast<unsigned short>(port));
+}
+
+}  // namespace orderd::http

@@ -1,0 +1,257 @@
+// End-to-end tests for src/http/server.*: a real server on port 0, spoken to
+// with the Client and with raw sockets. Every wait is bounded.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <mutex>
+#include <stdexcept>
+
+#include "http/client.h"
+#include "http/server.h"
+#include "http_test_util.h"
+
+using namespace orderd;
+using namespace orderd::http;
+using namespace orderd::http::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+ServerOptions local_options(std::string listen = "127.0.0.1:0") {
+  ServerOptions opts;
+  opts.listen = std::move(listen);
+  return opts;
+}
+
+Router test_router() {
+  Router router;
+  router.add("GET", "/v1/echo/{id}", [](Request& req) -> asio::awaitable<Response> {
+    co_return json_response(200, Json{{"id", req.params.at("id")}, {"q", req.query}, {"remote", req.remote}});
+  });
+  router.add("POST", "/v1/echo", [](Request& req) -> asio::awaitable<Response> {
+    co_return json_response(201, Json{{"size", req.body.size()}, {"key", req.header("idempotency-key")}});
+  });
+  router.add("GET", "/v1/throw", [](Request&) -> asio::awaitable<Response> {
+    throw std::runtime_error("handler bug");
+    co_return json_response(200, Json::object());
+  });
+  return router;
+}
+
+struct Observed {
+  std::mutex mu;
+  std::vector<std::string> lines;  // "METHOD route status"
+  void add(const std::string& m, const std::string& r, int s) {
+    std::lock_guard lock(mu);
+    lines.push_back(m + " " + r + " " + std::to_string(s));
+  }
+  bool has(const std::string& line) {
+    std::lock_guard lock(mu);
+    return std::find(lines.begin(), lines.end(), line) != lines.end();
+  }
+};
+
+// A server on 127.0.0.1:0 with two io threads.
+struct Harness {
+  explicit Harness(ServerOptions opts = {}) : router(test_router()) {
+    opts.listen = "127.0.0.1:0";
+    opts.observer = [this](const std::string& m, const std::string& r, int s, double) { observed.add(m, r, s); };
+    server = std::make_unique<Server>(threads.io, router, std::move(opts));
+    REQUIRE(server->start().ok());
+    REQUIRE(server->port() != 0);
+    client = Client::create(threads.io.get_executor(), "http://127.0.0.1:" + std::to_string(server->port())).value();
+  }
+  Result<ClientResponse> call(std::string method, std::string target, std::string body = "",
+                              std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return run_on(threads.io.get_executor(),
+                  client->request(std::move(method), std::move(target), std::move(body), std::move(headers), 3000));
+  }
+  Observed observed;
+  Router router;
+  IoThreads threads;  // after router/observed: joined before they go
+  std::unique_ptr<Server> server;
+  std::shared_ptr<Client> client;
+};
+
+}  // namespace
+
+TEST_CASE("server answers JSON through the router", "[http]") {
+  Harness h;
+  auto r = h.call("GET", "/v1/echo/rc%201?wait=10&x=a+b");
+  REQUIRE(r.ok());
+  CHECK(r->status == 200);
+  CHECK(r->headers.at("content-type") == "application/json");
+  Json body = Json::parse(r->body);
+  CHECK(body["id"] == "rc 1");
+  CHECK(body["q"]["wait"] == "10");
+  CHECK(body["q"]["x"] == "a b");
+
+  auto posted = h.call("POST", "/v1/echo", R"({"amount": 1})", {{"Idempotency-Key", "abc"}});
+  REQUIRE(posted.ok());
+  CHECK(posted->status == 201);
+  CHECK(Json::parse(posted->body)["key"] == "abc");
+  CHECK(eventually([&] { return h.observed.has("GET /v1/echo/{id} 200") && h.observed.has("POST /v1/echo 201"); }));
+}
+
+TEST_CASE("server answers 404 and 405 problems", "[http]") {
+  Harness h;
+  RawSocket raw(h.server->port());
+  raw.send("GET /v1/nothing HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::string not_found = raw.read_response();
+  CHECK(status_of(not_found) == 404);
+  CHECK(header_of(not_found, "Content-Type") == "application/problem+json");
+  CHECK(Json::parse(body_of(not_found))["status"] == 404);
+
+  raw.send("DELETE /v1/echo HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::string not_allowed = raw.read_response();
+  CHECK(status_of(not_allowed) == 405);
+  CHECK(header_of(not_allowed, "Allow") == "POST");
+  CHECK(header_of(not_allowed, "Content-Type") == "application/problem+json");
+  CHECK(Json::parse(body_of(not_allowed))["type"] == "urn:orderd:problem:method_not_allowed");
+  CHECK(eventually([&] { return h.observed.has("GET unmatched 404") && h.observed.has("DELETE unmatched 405"); }));
+}
+
+TEST_CASE("server answers 413 problem+json for a 70 KB body and closes", "[http]") {
+  Harness h;
+  RawSocket raw(h.server->port());
+  std::string body(70 * 1024, 'x');
+  raw.send("POST /v1/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body);
+  std::string answer = raw.read_response();
+  CHECK(status_of(answer) == 413);
+  CHECK(header_of(answer, "Content-Type") == "application/problem+json");
+  CHECK(header_of(answer, "Connection") == "close");
+  CHECK(Json::parse(body_of(answer))["status"] == 413);
+  CHECK(raw.closed_by_peer());
+
+  auto via_client = h.call("POST", "/v1/echo", body);
+  REQUIRE(via_client.ok());
+  CHECK(via_client->status == 413);
+}
+
+TEST_CASE("server answers 431 for headers over 16 KiB", "[http]") {
+  Harness h;
+  RawSocket raw(h.server->port());
+  raw.send("GET /v1/echo/a HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(17 * 1024, 'h') + "\r\n\r\n");
+  std::string answer = raw.read_response();
+  CHECK(status_of(answer) == 431);
+  CHECK(header_of(answer, "Content-Type") == "application/problem+json");
+}
+
+TEST_CASE("server answers 400 for garbage and for a bad target", "[http]") {
+  Harness h;
+  RawSocket raw(h.server->port());
+  raw.send("GET /v1/echo/%zz HTTP/1.1\r\nHost: t\r\n\r\n");
+  CHECK(status_of(raw.read_response()) == 400);
+  raw.send("NOT HTTP AT ALL\r\n\r\n");
+  std::string answer = raw.read_response();
+  CHECK(status_of(answer) == 400);
+  CHECK(header_of(answer, "Content-Type") == "application/problem+json");
+}
+
+TEST_CASE("a throwing handler gives a 500 problem and the server keeps serving", "[http]") {
+  Harness h;
+  auto thrown = h.call("GET", "/v1/throw");
+  REQUIRE(thrown.ok());
+  CHECK(thrown->status == 500);
+  CHECK(thrown->headers.at("content-type") == "application/problem+json");
+  CHECK(Json::parse(thrown->body)["detail"] == "internal error");  // no internals leak
+  auto after = h.call("GET", "/v1/echo/1");
+  REQUIRE(after.ok());
+  CHECK(after->status == 200);
+}
+
+TEST_CASE("keep-alive: several requests on one connection", "[http]") {
+  Harness h;
+  RawSocket raw(h.server->port());
+  for (int i = 0; i < 3; ++i) {
+    raw.send("GET /v1/echo/" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    std::string answer = raw.read_response();
+    REQUIRE(status_of(answer) == 200);
+    CHECK(Json::parse(body_of(answer))["id"] == std::to_string(i));
+  }
+  CHECK(h.server->connections() == 1);
+
+  // The Client reuses its pooled connection: every answer saw one peer.
+  std::string first_remote;
+  for (int i = 0; i < 5; ++i) {
+    auto r = h.call("GET", "/v1/echo/c");
+    REQUIRE(r.ok());
+    std::string remote = Json::parse(r->body)["remote"];
+    if (i == 0) first_remote = remote;
+    CHECK(remote == first_remote);
+  }
+  CHECK(h.server->connections() == 2);  // the raw socket and the client's one connection
+}
+
+TEST_CASE("a client that stalls mid-request is disconnected after the read deadline", "[http]") {
+  ServerOptions opts;
+  opts.read_timeout_s = 1;
+  Harness h(opts);
+  RawSocket raw(h.server->port());
+  auto start = std::chrono::steady_clock::now();
+  raw.send("POST /v1/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly part");
+  CHECK(raw.closed_by_peer());
+  auto waited = std::chrono::steady_clock::now() - start;
+  CHECK(waited >= 900ms);
+  CHECK(waited < 4s);
+  CHECK(eventually([&] { return h.server->connections() == 0; }));
+}
+
+TEST_CASE("beyond max_connections the server answers 503 with Retry-After", "[http]") {
+  ServerOptions opts;
+  opts.max_connections = 1;
+  Harness h(opts);
+  RawSocket first(h.server->port());
+  first.send("GET /v1/echo/1 HTTP/1.1\r\nHost: t\r\n\r\n");
+  REQUIRE(status_of(first.read_response()) == 200);  // the first connection is open and served
+  RawSocket second(h.server->port());
+  second.send("GET /v1/echo/2 HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::string answer = second.read_response();
+  CHECK(status_of(answer) == 503);
+  CHECK(header_of(answer, "Retry-After") == "1");
+  CHECK(header_of(answer, "Content-Type") == "application/problem+json");
+  CHECK(second.closed_by_peer());
+}
+
+TEST_CASE("after stop() new connections are refused and in-flight ones finish", "[http]") {
+  Harness h;
+  RawSocket before(h.server->port());
+  unsigned short port = h.server->port();
+  h.server->stop();
+  CHECK(eventually([&] {
+    try {
+      RawSocket probe(port);
+      return false;
+    } catch (const std::exception&) {
+      return true;  // connection refused: the acceptor is closed
+    }
+  }));
+  before.send("GET /v1/echo/1 HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::string answer = before.read_response();
+  CHECK(status_of(answer) == 200);
+  CHECK(header_of(answer, "Connection") == "close");
+  CHECK(before.closed_by_peer());
+}
+
+TEST_CASE("parse_host_port", "[http]") {
+  auto v4 = parse_host_port("127.0.0.1:8080");
+  REQUIRE(v4.ok());
+  CHECK(v4->first == "127.0.0.1");
+  CHECK(v4->second == 8080);
+  auto v6 = parse_host_port("[::1]:0");
+  REQUIRE(v6.ok());
+  CHECK(v6->first == "::1");
+  for (const char* bad : {"", "8080", ":8080", "host:", "host:65536", "host:12a", "::1:80", "[::1:80"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_host_port(bad).ok());
+  }
+  Router router;
+  asio::io_context io;
+  Server server(io, router, local_options("not-an-address"));
+  auto st = server.start();
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().code == ErrorCode::kInvalid);
+}
