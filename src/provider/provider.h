@@ -28,6 +28,7 @@ struct RechargeResult {
 };
 
 enum class RechargeStatus { kSuccess, kFailed, kUnknown };  // kUnknown: provider never saw it
+const char* to_string(RechargeStatus s);  // "success" | "failed" | "unknown" (the contract's words)
 struct RechargeQuery {
   CallOutcome call = CallOutcome::kUnknown;  // kOk means `status` is the provider's answer
   RechargeStatus status = RechargeStatus::kUnknown;
