@@ -25,6 +25,7 @@
 namespace orderd::app {
 
 namespace asio = boost::asio;
+using Json = nlohmann::json;
 
 namespace {
 
@@ -128,10 +129,9 @@ struct App::Impl {
       client = c;
     }
     const int64_t t = clock.now_ms() / 1000;
-    auto res = co_await client->request("POST", target, body,
-                                        {{"Content-Type", "application/json"},
-                                         {"Orderd-Signature", provider::sign(webhook_secret, t, body)}},
-                                        10'000);
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Content-Type", "application/json"}, {"Orderd-Signature", provider::sign(webhook_secret, t, body)}};
+    auto res = co_await client->request("POST", target, body, std::move(headers), 10'000);
     if (!res) co_return res.error();
     co_return res->status;
   }
