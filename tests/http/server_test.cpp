@@ -219,6 +219,8 @@ TEST_CASE("beyond max_connections the server answers 503 with Retry-After", "[ht
 TEST_CASE("after stop() new connections are refused and in-flight ones finish", "[http]") {
   Harness h;
   RawSocket before(h.server->port());
+  before.send("GET /v1/echo/0 HTTP/1.1\r\nHost: t\r\n\r\n");
+  REQUIRE(status_of(before.read_response()) == 200);  // accepted (not just in the backlog) and kept alive
   unsigned short port = h.server->port();
   h.server->stop();
   CHECK(eventually([&] {
@@ -254,4 +256,26 @@ TEST_CASE("parse_host_port", "[http]") {
   auto st = server.start();
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().code == ErrorCode::kInvalid);
+
+  Server first(io, router, local_options());
+  REQUIRE(first.start().ok());
+  Server second(io, router, local_options("127.0.0.1:" + std::to_string(first.port())));
+  auto taken = second.start();
+  REQUIRE_FALSE(taken.ok());
+  CHECK(taken.error().code == ErrorCode::kIo);
+  CHECK(taken.error().message.find(std::to_string(first.port())) != std::string::npos);
+}
+
+TEST_CASE("Expect: 100-continue gets a 100 before the body is sent", "[http]") {
+  Harness h;
+  RawSocket raw(h.server->port());
+  std::string body = R"({"amount": 1})";
+  raw.send("POST /v1/echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n");
+  std::string interim = raw.read_response();  // "HTTP/1.1 100 Continue" has no body
+  CHECK(status_of(interim) == 100);
+  raw.send(body);
+  std::string answer = raw.read_response();
+  CHECK(status_of(answer) == 201);
+  CHECK(Json::parse(body_of(answer))["size"] == body.size());
 }
