@@ -46,7 +46,9 @@ Result<std::shared_ptr<Env>> Env::open(const EnvOptions& opts) {
     }
     env->tables_.emplace(name, dbi);
   }
-  rc = opts.read_only ? (mdb_txn_abort(txn), 0) : mdb_txn_commit(txn);
+  // Commit even when read-only: aborting the txn that opened the handles would
+  // close them again (LMDB mdb_dbi_open), leaving every later read on a stale dbi.
+  rc = mdb_txn_commit(txn);
   if (rc) return lmdb_error(rc, "creating tables");
   return env;
 }

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <spdlog/spdlog.h>
+
 #include "store/keys.h"
 
 namespace orderd::store {
@@ -9,6 +11,20 @@ namespace orderd::store {
 namespace {
 constexpr size_t kMaxBatch = 20'000;
 constexpr std::string_view kIdHwmKey = "id_hwm";
+
+// An exception escaping an after-commit action or a completion would end the
+// writer thread (std::terminate). The batch is already durable, so the only
+// sane thing left is to log it and go on with the other completions.
+template <class Fn>
+void run_guarded(Fn&& fn, const char* what) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    spdlog::error("writer: {} threw after commit: {}", what, e.what());
+  } catch (...) {
+    spdlog::error("writer: {} threw after commit (non-std exception)", what);
+  }
+}
 }  // namespace
 
 Writer::Writer(std::shared_ptr<Env> env, const Clock& clock, size_t max_pending)
@@ -16,6 +32,7 @@ Writer::Writer(std::shared_ptr<Env> env, const Clock& clock, size_t max_pending)
   ReadTxn txn(*env_);
   if (auto v = txn.get(env_->table("meta"), kIdHwmKey); v && v->size() == 8) id_hwm_ = read_u64(*v);
   thread_ = std::thread([this] { run(); });
+  writer_thread_id_ = thread_.get_id();
 }
 
 Writer::~Writer() { stop(); }
@@ -33,11 +50,14 @@ bool Writer::submit(Mutation m) {
 void Writer::stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
-  cv_.notify_one();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  cv_.notify_all();
+  // From a completion on the writer thread: the thread exits once the queue
+  // is drained; whoever destroys the Writer joins it.
+  if (std::this_thread::get_id() == writer_thread_id_) return;
+  std::lock_guard join_lock(join_mu_);  // concurrent stop() calls join once
+  if (thread_.joinable()) thread_.join();
 }
 
 size_t Writer::pending() const {
@@ -122,8 +142,8 @@ void Writer::apply_batch(std::deque<Mutation>& batch) {
   for (size_t i = 0; i < batch.size(); ++i) {
     const Status& st = committed ? results[i] : committed;
     if (st)
-      for (auto& a : actions[i]) a();
-    if (batch[i].done) batch[i].done(st);
+      for (auto& a : actions[i]) run_guarded(a, "after_commit action");
+    if (batch[i].done) run_guarded([&] { batch[i].done(st); }, "completion");
   }
 }
 

@@ -54,6 +54,7 @@ class Writer {
  public:
   // REQUIRES: env outlives the writer. Starts the thread.
   Writer(std::shared_ptr<Env> env, const Clock& clock, size_t max_pending = 200'000);
+  // REQUIRES: not called on the writer thread (i.e. not from a completion).
   ~Writer();  // stop() then join
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -63,6 +64,8 @@ class Writer {
   // the caller answers 503 + Retry-After.
   [[nodiscard]] bool submit(Mutation m);
   // Finishes every mutation already submitted, then stops the thread.
+  // Thread: any; idempotent. From a completion (the writer thread) it only
+  // asks the thread to stop after the queue drains; it cannot join itself.
   void stop();
   size_t pending() const;
   const WriterStats& stats() const { return stats_; }
@@ -84,6 +87,8 @@ class Writer {
   std::deque<Mutation> queue_;
   bool stopping_ = false;
   std::thread thread_;
+  std::thread::id writer_thread_id_;  // set once in the constructor
+  std::mutex join_mu_;                // serialises joins of thread_
   uint64_t id_hwm_ = 0;       // last id handed out; persisted in meta
   bool id_used_in_batch_ = false;
   WriterStats stats_;
