@@ -94,15 +94,40 @@ void Writer::run() {
   }
 }
 
-void Writer::apply_batch(std::deque<Mutation>& batch) {
+// Everything one try of a range produced; completions have not run yet.
+struct Writer::Attempt {
+  Status committed = ok_status();
+  std::vector<Status> results;                                // per mutation, before the commit
+  std::vector<std::vector<std::function<void()>>> actions;    // per mutation, after-commit actions
+  uint64_t commit_us = 0;
+};
+
+void Writer::apply_batch(std::deque<Mutation>& batch) { apply_range(batch, 0, batch.size()); }
+
+void Writer::apply_range(std::deque<Mutation>& batch, size_t begin, size_t end) {
+  Attempt a = attempt(batch, begin, end);
+  if (!a.committed && a.committed.error().code == ErrorCode::kFull && end - begin > 1) {
+    // Invariant (3): the map filled up during this commit. Mutations that fit
+    // alone (deletes that free space, small writes) must not fail because
+    // they shared a batch with big ones: retry each half as its own batch.
+    stats_.split_retries++;
+    const size_t mid = begin + (end - begin) / 2;
+    apply_range(batch, begin, mid);
+    apply_range(batch, mid, end);
+    return;
+  }
+  finish(batch, begin, end, a);
+}
+
+Writer::Attempt Writer::attempt(std::deque<Mutation>& batch, size_t begin, size_t end) {
   auto started = std::chrono::steady_clock::now();
-  const uint64_t hwm_before = id_hwm_;
   id_used_in_batch_ = false;
-  std::vector<Status> results(batch.size(), ok_status());
-  std::vector<std::vector<std::function<void()>>> actions(batch.size());
+  Attempt a;
+  a.results.assign(end - begin, ok_status());
+  a.actions.resize(end - begin);
 
   WriteTxn top(*env_, nullptr);
-  for (size_t i = 0; i < batch.size() && !top.failed(); ++i) {
+  for (size_t i = begin; i < end && !top.failed(); ++i) {
     WriteTxn child(*env_, top.raw());
     child.set_id_source([this] { return allocate_id(); });
     Status st = ok_status();
@@ -110,39 +135,45 @@ void Writer::apply_batch(std::deque<Mutation>& batch) {
       st = child.failed() ? Status(child.failure()) : batch[i].apply(child);
     } catch (const std::exception& e) {
       st = Error::make(ErrorCode::kInternal, std::string("mutation threw: ") + e.what());
+    } catch (...) {
+      st = Error::make(ErrorCode::kInternal, "mutation threw a non-std exception");
     }
     if (st && child.failed()) st = child.failure();
     if (st) {
-      actions[i] = child.take_after_commit();
+      a.actions[i - begin] = child.take_after_commit();
       st = child.commit();
-      if (!st) actions[i].clear();
+      if (!st) a.actions[i - begin].clear();
     } else {
       child.abort();
     }
-    results[i] = std::move(st);
+    a.results[i - begin] = std::move(st);
   }
-  Status committed = ok_status();
   if (id_used_in_batch_) {
+    // Ids handed out by a batch that then fails are burned, never reused:
+    // id_hwm_ stays where allocate_id() left it (invariant 4).
     Status st = top.put(env_->table("meta"), kIdHwmKey, u64_key(id_hwm_));
     (void)st;  // a failure poisons `top`; commit() reports it
   }
-  committed = top.commit();
-  if (!committed) id_hwm_ = std::max(id_hwm_, hwm_before);  // ids stay unique: never reuse
-  auto commit_us = static_cast<uint64_t>(
+  a.committed = top.commit();
+  a.commit_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+  return a;
+}
 
+void Writer::finish(std::deque<Mutation>& batch, size_t begin, size_t end, const Attempt& a) {
+  const size_t size = end - begin;
   stats_.batches++;
-  stats_.mutations += batch.size();
-  stats_.last_batch_size = batch.size();
-  if (batch.size() > stats_.max_batch_size) stats_.max_batch_size = batch.size();
-  stats_.commit_us_total += commit_us;
-  if (!committed) stats_.failed_batches++;
-  if (observer_) observer_(batch.size(), commit_us, committed.ok());
+  stats_.mutations += size;
+  stats_.last_batch_size = size;
+  if (size > stats_.max_batch_size) stats_.max_batch_size = size;
+  stats_.commit_us_total += a.commit_us;
+  if (!a.committed) stats_.failed_batches++;
+  if (observer_) observer_(size, a.commit_us, a.committed.ok());
 
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const Status& st = committed ? results[i] : committed;
+  for (size_t i = begin; i < end; ++i) {
+    const Status& st = a.committed ? a.results[i - begin] : a.committed;
     if (st)
-      for (auto& a : actions[i]) run_guarded(a, "after_commit action");
+      for (auto& action : a.actions[i - begin]) run_guarded(action, "after_commit action");
     if (batch[i].done) run_guarded([&] { batch[i].done(st); }, "completion");
   }
 }

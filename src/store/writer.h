@@ -10,8 +10,13 @@
 //   (1) A completion with ok status runs only after its batch is durable.
 //   (2) A mutation whose apply returns an error, or whose writes failed, is
 //       rolled back alone (nested txn); the rest of the batch proceeds.
-//   (3) If the batch commit fails (e.g. MDB_MAP_FULL), nothing of the batch
-//       remains, and every completion gets that error (kFull is retryable).
+//   (3) If the batch commit fails, nothing of the batch remains. On kFull
+//       (MDB_MAP_FULL) a batch of several mutations is split in halves and
+//       each half retried as its own batch (so its mutations' apply runs
+//       again), until it commits or is a single mutation; then every
+//       completion of the failed batch gets the error (kFull is retryable).
+//       Without this, a full map would fail the deletes that free space
+//       whenever they share a batch with inserts.
 //   (4) Ids from WriteTxn::next_id() are unique and increasing across restarts:
 //       the high-water mark is stored in meta with every batch that used one.
 //
@@ -34,7 +39,8 @@ namespace orderd::store {
 
 struct Mutation {
   // Runs on the writer thread inside a nested txn. Return an error to roll
-  // back this mutation only.
+  // back this mutation only. It may run more than once (invariant 3): touch
+  // only the txn; side effects go in txn.after_commit().
   std::function<Status(WriteTxn&)> apply;
   // Runs on the writer thread after the commit (or the failure). Keep it
   // cheap: post real work to another executor.
@@ -48,6 +54,7 @@ struct WriterStats {
   std::atomic<uint64_t> last_batch_size{0};
   std::atomic<uint64_t> max_batch_size{0};
   std::atomic<uint64_t> commit_us_total{0};
+  std::atomic<uint64_t> split_retries{0};  // batches split in two after a kFull commit (invariant 3)
 };
 
 class Writer {
@@ -76,7 +83,11 @@ class Writer {
 
  private:
   void run();
+  struct Attempt;
   void apply_batch(std::deque<Mutation>& batch);
+  void apply_range(std::deque<Mutation>& batch, size_t begin, size_t end);
+  Attempt attempt(std::deque<Mutation>& batch, size_t begin, size_t end);
+  void finish(std::deque<Mutation>& batch, size_t begin, size_t end, const Attempt& a);
   uint64_t allocate_id();
 
   std::shared_ptr<Env> env_;
