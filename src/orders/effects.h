@@ -1,0 +1,53 @@
+// effects.h — what a decision asks the engine to do, as data (GUIDE: "decisions
+// are pure, effects are data"). The engine applies a decision's new state and
+// all its effects in one LMDB write transaction, so a timer or job commits
+// together with the state change that caused it.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/clock.h"
+
+namespace orderd::orders {
+
+using Json = nlohmann::json;
+
+// Put a job on the durable queue, runnable at not_before (now = at once).
+struct EnqueueJob {
+  std::string type;      // "rc_attempt", "rc_query", "rc_webhook", ...
+  std::string order_id;  // the business key the job acts on
+  TimeMs not_before = 0;
+  Json payload = Json::object();
+};
+
+// Create (or replace) the durable timer with this key.
+struct ScheduleTimer {
+  std::string kind;  // "rc_deadline", ...
+  std::string key;   // unique among pending timers
+  TimeMs due_ms = 0;
+  Json payload = Json::object();
+};
+
+struct CancelTimer {
+  std::string key;
+};
+
+// Put the order on the needs-attention list (idempotent per order and kind).
+struct FlagAttention {
+  std::string order_id;
+  std::string kind;  // "recharge_timed_out", "late_result", ...
+  std::string detail;
+};
+
+// Take the order off the needs-attention list for this kind.
+struct ClearAttention {
+  std::string order_id;
+  std::string kind;
+};
+
+using Effect = std::variant<EnqueueJob, ScheduleTimer, CancelTimer, FlagAttention, ClearAttention>;
+using Effects = std::vector<Effect>;
+
+}  // namespace orderd::orders
