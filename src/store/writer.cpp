@@ -10,6 +10,10 @@ namespace orderd::store {
 
 namespace {
 constexpr size_t kMaxBatch = 20'000;
+constexpr uint64_t kMaxLingerUs = 500;  // invariant (5): the most a batch start waits for more
+// After a flat try had to be redone, this many batches go nested directly, so
+// a workload with frequent failing mutations does not pay for two tries.
+constexpr uint32_t kNestedAfterRedo = 16;  // invariant (5): the most a batch start waits for more
 constexpr std::string_view kIdHwmKey = "id_hwm";
 
 // An exception escaping an after-commit action or a completion would end the
@@ -80,6 +84,14 @@ void Writer::run() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
+      if (queue_.size() < linger_.target) {  // invariant (5)
+        const auto start = std::chrono::steady_clock::now();
+        cv_.wait_for(lock, linger_.max, [&] { return stopping_ || queue_.size() >= linger_.target; });
+        stats_.linger_us_total += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                            std::chrono::steady_clock::now() - start)
+                                                            .count());
+      }
+      linger_ = {};
       if (queue_.size() <= kMaxBatch) {
         batch.swap(queue_);
       } else {
@@ -97,6 +109,7 @@ void Writer::run() {
 // Everything one try of a range produced; completions have not run yet.
 struct Writer::Attempt {
   Status committed = ok_status();
+  bool redo_nested = false;                                   // flat try hit an error: nothing committed
   std::vector<Status> results;                                // per mutation, before the commit
   std::vector<std::vector<std::function<void()>>> actions;    // per mutation, after-commit actions
   uint64_t commit_us = 0;
@@ -105,7 +118,16 @@ struct Writer::Attempt {
 void Writer::apply_batch(std::deque<Mutation>& batch) { apply_range(batch, 0, batch.size()); }
 
 void Writer::apply_range(std::deque<Mutation>& batch, size_t begin, size_t end) {
-  Attempt a = attempt(batch, begin, end);
+  // Invariant (2): flat first (one txn, no child per mutation); if any
+  // mutation fails, redo the range with a child txn per mutation.
+  const bool flat = nested_batches_left_ == 0;
+  if (!flat) --nested_batches_left_;
+  Attempt a = attempt(batch, begin, end, flat);
+  if (a.redo_nested) {
+    stats_.nested_redos++;
+    nested_batches_left_ = kNestedAfterRedo;
+    a = attempt(batch, begin, end, /*flat=*/false);
+  }
   if (!a.committed && a.committed.error().code == ErrorCode::kFull && end - begin > 1) {
     // Invariant (3): the map filled up during this commit. Mutations that fit
     // alone (deletes that free space, small writes) must not fail because
@@ -119,7 +141,22 @@ void Writer::apply_range(std::deque<Mutation>& batch, size_t begin, size_t end) 
   finish(batch, begin, end, a);
 }
 
-Writer::Attempt Writer::attempt(std::deque<Mutation>& batch, size_t begin, size_t end) {
+// Runs batch[i].apply on `txn`; exceptions become kInternal errors.
+Status Writer::run_apply(Mutation& m, WriteTxn& txn) {
+  txn.set_id_source([this] { return allocate_id(); });
+  Status st = ok_status();
+  try {
+    st = txn.failed() ? Status(txn.failure()) : m.apply(txn);
+  } catch (const std::exception& e) {
+    st = Error::make(ErrorCode::kInternal, std::string("mutation threw: ") + e.what());
+  } catch (...) {
+    st = Error::make(ErrorCode::kInternal, "mutation threw a non-std exception");
+  }
+  if (st && txn.failed()) st = txn.failure();
+  return st;
+}
+
+Writer::Attempt Writer::attempt(std::deque<Mutation>& batch, size_t begin, size_t end, bool flat) {
   auto started = std::chrono::steady_clock::now();
   id_used_in_batch_ = false;
   Attempt a;
@@ -128,17 +165,26 @@ Writer::Attempt Writer::attempt(std::deque<Mutation>& batch, size_t begin, size_
 
   WriteTxn top(*env_, nullptr);
   for (size_t i = begin; i < end && !top.failed(); ++i) {
-    WriteTxn child(*env_, top.raw());
-    child.set_id_source([this] { return allocate_id(); });
-    Status st = ok_status();
-    try {
-      st = child.failed() ? Status(child.failure()) : batch[i].apply(child);
-    } catch (const std::exception& e) {
-      st = Error::make(ErrorCode::kInternal, std::string("mutation threw: ") + e.what());
-    } catch (...) {
-      st = Error::make(ErrorCode::kInternal, "mutation threw a non-std exception");
+    if (flat) {
+      WriteTxn view(WriteTxn::Borrowed{}, top);
+      Status st = run_apply(batch[i], view);
+      if (st) {
+        a.actions[i - begin] = view.take_after_commit();
+        continue;
+      }
+      // Its writes are mixed into `top`: drop the whole try. A lone mutation
+      // needs no redo: its error is the answer and nothing is committed.
+      top.abort();
+      if (end - begin > 1) {
+        a.redo_nested = true;
+        return a;
+      }
+      a.results[0] = std::move(st);
+      a.actions[0].clear();
+      return a;
     }
-    if (st && child.failed()) st = child.failure();
+    WriteTxn child(*env_, top.raw());
+    Status st = run_apply(batch[i], child);
     if (st) {
       a.actions[i - begin] = child.take_after_commit();
       st = child.commit();
@@ -162,6 +208,12 @@ Writer::Attempt Writer::attempt(std::deque<Mutation>& batch, size_t begin, size_
 
 void Writer::finish(std::deque<Mutation>& batch, size_t begin, size_t end, const Attempt& a) {
   const size_t size = end - begin;
+  if (size > 1) {
+    // Invariant (5): those answered now tend to come back; those that arrived
+    // during the commit are waiting already.
+    linger_.target = pending() + size;
+    linger_.max = std::chrono::microseconds(std::min<uint64_t>(kMaxLingerUs, a.commit_us / 4));
+  }
   stats_.batches++;
   stats_.mutations += size;
   stats_.last_batch_size = size;

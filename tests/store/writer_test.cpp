@@ -153,6 +153,7 @@ TEST_CASE("writer: concurrent submitters; every completion runs once, after comm
   CHECK(stats.batches.load() < stats.mutations.load() / 10);
   CHECK(stats.max_batch_size.load() >= (kThreads / 2 + 1) * kPerThread);
   CHECK(stats.failed_batches.load() == 0);
+  CHECK(stats.nested_redos.load() == 0);  // nothing failed: every batch committed flat
 }
 
 TEST_CASE("writer: an erroring or throwing mutation is rolled back alone; its batch commits", "[store]") {
@@ -422,4 +423,91 @@ TEST_CASE("writer: a throwing completion or action does not end the writer threa
   }
   REQUIRE(second_done.get_future().wait_for(kWait) == std::future_status::ready);
   CHECK(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());  // still serving
+}
+
+TEST_CASE("writer: a failing mutation makes its batch redo nested once; later batches go flat again", "[store]") {
+  TempDir tmp;
+  auto env = open_env(tmp.path);
+  FakeClock clock;
+  Writer writer(env, clock);
+  const MDB_dbi jobs = env->table("jobs");
+  // A batch of three: ok, writes-then-fails, ok. Returns the statuses.
+  auto mixed_batch = [&](const std::string& tag) {
+    std::vector<std::promise<Status>> promises(3);
+    std::vector<std::future<Status>> futures;
+    for (auto& p : promises) futures.push_back(p.get_future());
+    {
+      WriterGate gate(writer);
+      for (int i = 0; i < 3; ++i)
+        REQUIRE(writer.submit({[&, i](WriteTxn& t) -> Status {
+                                 if (Status st = t.put(jobs, tag + std::to_string(i), "v"); !st) return st;
+                                 if (i == 1) return Error::make(ErrorCode::kConflict, "no");
+                                 return ok_status();
+                               },
+                               [&promises, i](const Status& st) { promises[i].set_value(st); }}));
+    }
+    std::vector<Status> out;
+    for (auto& f : futures) {
+      REQUIRE(f.wait_for(kWait) == std::future_status::ready);
+      out.push_back(f.get());
+    }
+    return out;
+  };
+  auto check_mixed = [&](const std::vector<Status>& st, const std::string& tag) {
+    CHECK(st[0].ok());
+    CHECK_FALSE(st[1].ok());
+    CHECK(st[2].ok());
+    ReadTxn read(*env);
+    CHECK(read.get(jobs, tag + "0").has_value());
+    CHECK_FALSE(read.get(jobs, tag + "1").has_value());
+    CHECK(read.get(jobs, tag + "2").has_value());
+  };
+
+  CHECK(run_sync(writer, [&](WriteTxn& t) { return t.put(jobs, "flat", "v"); }).ok());
+  CHECK(writer.stats().nested_redos.load() == 0);  // all-succeed batches stay flat
+
+  check_mixed(mixed_batch("a"), "a");
+  CHECK(writer.stats().nested_redos.load() == 1);
+  check_mixed(mixed_batch("b"), "b");  // right after a redo: nested directly, no second try
+  CHECK(writer.stats().nested_redos.load() == 1);
+
+  // A lone failing mutation needs no redo: its error is the answer.
+  CHECK_FALSE(run_sync(writer, [&](WriteTxn& t) -> Status {
+                (void)t.put(jobs, "lone", "v");
+                return Error::make(ErrorCode::kInvalid, "no");
+              }).ok());
+  CHECK_FALSE(ReadTxn(*env).get(jobs, "lone").has_value());
+
+  for (int i = 0; i < 20; ++i) REQUIRE(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());
+  check_mixed(mixed_batch("c"), "c");  // back to flat: tried flat, redone nested
+  CHECK(writer.stats().nested_redos.load() == 2);
+}
+
+TEST_CASE("writer: the next batch lingers only after a multi-mutation batch, and briefly", "[store]") {
+  TempDir tmp;
+  auto env = open_env(tmp.path);
+  FakeClock clock;
+  Writer writer(env, clock);
+  REQUIRE(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());
+  REQUIRE(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());
+  CHECK(writer.stats().linger_us_total.load() == 0);  // single-mutation batches never wait
+
+  std::atomic<int> done{0};
+  {
+    WriterGate gate(writer);
+    for (int i = 0; i < 10; ++i)
+      REQUIRE(writer.submit({[](WriteTxn&) { return ok_status(); }, [&](const Status&) { done++; }}));
+  }
+  REQUIRE(wait_until([&] { return done.load() == 10; }));
+  // One caller comes back, the other nine do not: the batch start waits for
+  // them, but at most a quarter of the last commit time, capped at 500 µs.
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());
+  const auto waited = std::chrono::steady_clock::now() - start;
+  const uint64_t lingered_us = writer.stats().linger_us_total.load();
+  CHECK(lingered_us > 0);
+  CHECK(lingered_us < 20'000);  // 500 µs cap, plus scheduling slack on a loaded machine
+  CHECK(waited < 2s);
+  REQUIRE(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());
+  CHECK(writer.stats().linger_us_total.load() == lingered_us);  // after a batch of one: no wait
 }
