@@ -207,14 +207,15 @@ void run_timer_sections(Figures& figures) {
     const uint64_t before = pending;
     pending = insert_far_timers(dir.path, pending, target, insert_deadline);
     const double insert_s = seconds_since(insert_start);
+    if (pending > before)
+      row("(f) timers", "insert " + std::to_string(pending - before) + " far timers, 100k per fsynced txn",
+          fmt("%.0f timers/s", static_cast<double>(pending - before) / std::max(insert_s, 1e-9)));
     auto kv = measure_ready(dir.path);
     const std::string n = pending >= 1'000'000 ? std::to_string(pending / 1'000'000) + "M" : std::to_string(pending);
     row("(f) timers", n + " pending far timers: start-to-ready, RssAnon, VmRSS",
         fmt("ready %.0f ms", kv["ready_ms"]) + fmt("  RssAnon %.1f MiB", kv["rss_anon_kb"] / 1024) +
-            fmt("  VmRSS %.1f MiB", kv["vm_rss_kb"] / 1024) + fmt("  (in wheel %.0f)", kv["in_wheel"]));
-    if (pending > before)
-      row("(f) timers", "  inserting " + std::to_string(pending - before) + " of them, 100k per fsynced txn",
-          fmt("%.0f timers/s", static_cast<double>(pending - before) / std::max(insert_s, 1e-9)));
+            fmt("  VmRSS %.1f MiB", kv["vm_rss_kb"] / 1024) + fmt("  (on disk %.0f,", kv["pending"]) +
+            fmt(" in wheel %.0f)", kv["in_wheel"]));
     figures.add("timers_pending_" + n, static_cast<double>(pending));
     figures.add("timers_" + n + "_ready_ms", kv["ready_ms"]);
     figures.add("timers_" + n + "_rss_anon_kb", kv["rss_anon_kb"]);

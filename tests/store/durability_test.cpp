@@ -39,10 +39,12 @@
 #include <vector>
 
 #include "store/keys.h"
+#include "store_test_util.h"
 #include "store/writer.h"
 
 using namespace orderd;
 using namespace orderd::store;
+using orderd::store::testing::TempDir;
 
 namespace {
 
@@ -50,18 +52,6 @@ constexpr int kClients = 4;
 constexpr int kWindowPerClient = 16;  // mutations in flight per client thread
 constexpr int kChildFailed = 3;       // child exit code when it cannot run at all
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/orderd_durability_test_XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 uint64_t env_u64(const char* name, uint64_t fallback) {
   const char* v = std::getenv(name);
@@ -203,7 +193,7 @@ TEST_CASE("durability: acknowledged mutations survive SIGKILL at random moments"
   const uint64_t seed = env_u64("ORDERD_KILL_SEED", std::random_device{}());
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<int> delay_ms(5, 200);
-  TempDir tmp;
+  TempDir tmp("orderd_durability_test");
   const std::string dir = tmp.path + "/data";
   Totals totals;
   uint64_t killed_while_running = 0;

@@ -13,39 +13,20 @@
 
 #include "store/env.h"
 #include "store/keys.h"
+#include "store_test_util.h"
 
 using namespace orderd;
 using namespace orderd::store;
+using orderd::store::testing::TempDir;
 
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it on destruction.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/orderd_env_test_XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-std::shared_ptr<Env> open_env(const std::string& dir, uint64_t map_size = 64ull << 20) {
-  EnvOptions opts;
-  opts.dir = dir;
-  opts.map_size = map_size;
-  auto env = Env::open(opts);
-  REQUIRE(env.ok());
-  return env.value();
-}
+std::shared_ptr<Env> open_env(const std::string& dir) { return testing::open_env(dir, 64ull << 20); }
 
 }  // namespace
 
 TEST_CASE("env: open creates the dir and every table", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   const std::string dir = tmp.path + "/nested/data";
   auto env = open_env(dir);
   CHECK(std::filesystem::exists(dir + "/data.mdb"));
@@ -57,7 +38,7 @@ TEST_CASE("env: open creates the dir and every table", "[store]") {
 }
 
 TEST_CASE("env: a committed write is visible, an aborted one is not", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   auto env = open_env(tmp.path);
   const MDB_dbi jobs = env->table("jobs");
   {
@@ -85,7 +66,7 @@ TEST_CASE("env: a committed write is visible, an aborted one is not", "[store]")
 }
 
 TEST_CASE("env: a read txn is a snapshot", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   auto env = open_env(tmp.path);
   const MDB_dbi jobs = env->table("jobs");
   ReadTxn before(*env);
@@ -100,7 +81,7 @@ TEST_CASE("env: a read txn is a snapshot", "[store]") {
 }
 
 TEST_CASE("env: del reports whether the key existed", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   auto env = open_env(tmp.path);
   const MDB_dbi jobs = env->table("jobs");
   WriteTxn txn(*env, nullptr);
@@ -116,7 +97,7 @@ TEST_CASE("env: del reports whether the key existed", "[store]") {
 }
 
 TEST_CASE("env: a failed put poisons the txn; commit reports it and writes nothing", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   auto env = open_env(tmp.path);
   const MDB_dbi jobs = env->table("jobs");
   {
@@ -141,7 +122,7 @@ TEST_CASE("env: a failed put poisons the txn; commit reports it and writes nothi
 }
 
 TEST_CASE("env: a nested txn commits into its parent or rolls back alone", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   auto env = open_env(tmp.path);
   const MDB_dbi jobs = env->table("jobs");
   WriteTxn top(*env, nullptr);
@@ -164,7 +145,7 @@ TEST_CASE("env: a nested txn commits into its parent or rolls back alone", "[sto
 }
 
 TEST_CASE("env: next_id without an id source is a logic error", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   auto env = open_env(tmp.path);
   WriteTxn txn(*env, nullptr);
   CHECK_THROWS_AS(txn.next_id(), std::logic_error);
@@ -183,7 +164,7 @@ TEST_CASE("keys: u64 keys are big-endian and round-trip", "[store]") {
 }
 
 TEST_CASE("env: cursor order of big-endian keys is numeric order", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   auto env = open_env(tmp.path);
   const MDB_dbi due = env->table("timers_due");
   // Values chosen so that little-endian or decimal text would sort differently.
@@ -220,7 +201,7 @@ TEST_CASE("env: cursor order of big-endian keys is numeric order", "[store]") {
 }
 
 TEST_CASE("env: cursor del removes the current item", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   auto env = open_env(tmp.path);
   const MDB_dbi jobs = env->table("jobs");
   WriteTxn txn(*env, nullptr);
@@ -262,7 +243,7 @@ TEST_CASE("env: decode of garbage or truncated bytes returns nullopt", "[store]"
 }
 
 TEST_CASE("env: get_json reads what put_json wrote; data survives a reopen", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   Json value = {{"status", "paid"}, {"amount", 500}};
   {
     auto env = open_env(tmp.path);
@@ -277,7 +258,7 @@ TEST_CASE("env: get_json reads what put_json wrote; data survives a reopen", "[s
 }
 
 TEST_CASE("env: a read-only env reads but cannot write", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   {
     auto env = open_env(tmp.path);
     WriteTxn txn(*env, nullptr);
@@ -298,7 +279,7 @@ TEST_CASE("env: a read-only env reads but cannot write", "[store]") {
 }
 
 TEST_CASE("env: opening a path that is a file fails with kIo", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_env_test");
   const std::string file = tmp.path + "/plain";
   FILE* f = fopen(file.c_str(), "w");
   REQUIRE(f != nullptr);

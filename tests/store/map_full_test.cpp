@@ -17,39 +17,18 @@
 
 #include "store/keys.h"
 #include "store/writer.h"
+#include "store_test_util.h"
 
 using namespace orderd;
 using namespace orderd::store;
+using namespace orderd::store::testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto kWait = 20s;
 constexpr uint64_t kTinyMap = 1ull << 20;  // 1 MiB
 constexpr int kKeysPerGroup = 4;            // one mutation writes a group: a record and its indexes
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/orderd_map_full_test_XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-std::shared_ptr<Env> open_env(const std::string& dir, uint64_t map_size) {
-  EnvOptions opts;
-  opts.dir = dir;
-  opts.map_size = map_size;
-  opts.no_sync = true;  // MAP_FULL does not depend on fsync; keeps these tests fast
-  auto env = Env::open(opts);
-  REQUIRE(env.ok());
-  return env.value();
-}
+// The envs here use no_sync: MAP_FULL does not depend on fsync, and the tests stay fast.
 
 std::string group_key(uint64_t group, int part) { return u64_key(group) + static_cast<char>(part); }
 std::string group_value(uint64_t group, int part) {
@@ -63,13 +42,6 @@ Status write_group(WriteTxn& txn, uint64_t group) {
   return ok_status();
 }
 
-Status run_sync(Writer& w, std::function<Status(WriteTxn&)> apply) {
-  auto done = std::make_shared<std::promise<Status>>();
-  auto fut = done->get_future();
-  REQUIRE(w.submit({std::move(apply), [done](const Status& st) { done->set_value(st); }}));
-  REQUIRE(fut.wait_for(kWait) == std::future_status::ready);
-  return fut.get();
-}
 
 // Writes one group per mutation until a mutation fails; returns the groups
 // committed, in order, and the failure (which the test expects to be kFull).
@@ -97,25 +69,6 @@ int parts_present(const Env& env, uint64_t group) {
 
 
 
-class WriterGate {
- public:
-  explicit WriterGate(Writer& w) : release_(release_promise_.get_future().share()) {
-    auto entered = std::make_shared<std::promise<void>>();
-    auto entered_fut = entered->get_future();
-    auto release = release_;
-    REQUIRE(w.submit({[entered, release](WriteTxn&) {
-                        entered->set_value();
-                        release.wait_for(kWait);
-                        return ok_status();
-                      },
-                      nullptr}));
-    REQUIRE(entered_fut.wait_for(kWait) == std::future_status::ready);
-  }
-  ~WriterGate() { release_promise_.set_value(); }
- private:
-  std::promise<void> release_promise_;
-  std::shared_future<void> release_;
-};
 
 // Submits `groups` as mutations of one batch and returns their statuses.
 std::vector<Status> run_batch(Writer& w, const std::vector<uint64_t>& groups) {
@@ -161,8 +114,8 @@ uint64_t stored_keys(const Env& env) { return ReadTxn(env).count(env.table("jobs
 
 TEST_CASE("map full: filling the map answers kFull; all committed before is intact; the writer goes on",
           "[store]") {
-  TempDir tmp;
-  auto env = open_env(tmp.path, kTinyMap);
+  TempDir tmp("orderd_map_full_test");
+  auto env = open_env(tmp.path, kTinyMap, /*no_sync=*/true);
   FakeClock clock;
   Writer writer(env, clock);
   std::vector<uint64_t> committed;
@@ -192,8 +145,8 @@ TEST_CASE("map full: filling the map answers kFull; all committed before is inta
 }
 
 TEST_CASE("map full: an overflowing batch leaves every mutation whole or absent", "[store]") {
-  TempDir tmp;
-  auto env = open_env(tmp.path, kTinyMap);
+  TempDir tmp("orderd_map_full_test");
+  auto env = open_env(tmp.path, kTinyMap, /*no_sync=*/true);
   FakeClock clock;
   Writer writer(env, clock);
   std::vector<uint64_t> groups;
@@ -208,8 +161,8 @@ TEST_CASE("map full: an overflowing batch leaves every mutation whole or absent"
 }
 
 TEST_CASE("map full: deleting records frees space and writes succeed again", "[store]") {
-  TempDir tmp;
-  auto env = open_env(tmp.path, kTinyMap);
+  TempDir tmp("orderd_map_full_test");
+  auto env = open_env(tmp.path, kTinyMap, /*no_sync=*/true);
   FakeClock clock;
   Writer writer(env, clock);
   auto [committed, failure] = fill(writer, 0);
@@ -241,18 +194,18 @@ TEST_CASE("map full: deleting records frees space and writes succeed again", "[s
 }
 
 TEST_CASE("map full: reopening with a bigger map lets writes succeed again", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_map_full_test");
   FakeClock clock;
   std::vector<uint64_t> committed;
   {
-    auto env = open_env(tmp.path, kTinyMap);
+    auto env = open_env(tmp.path, kTinyMap, /*no_sync=*/true);
     Writer writer(env, clock);
     auto [ok, failure] = fill(writer, 0);
     REQUIRE_FALSE(failure.ok());
     CHECK(failure.error().code == ErrorCode::kFull);
     committed = ok;
   }
-  auto env = open_env(tmp.path, 4 * kTinyMap);
+  auto env = open_env(tmp.path, 4 * kTinyMap, /*no_sync=*/true);
   CHECK(env->usage().second == 4 * kTinyMap);
   Writer writer(env, clock);
   for (uint64_t g = 1'000'000; g < 1'000'100; ++g)
@@ -264,8 +217,8 @@ TEST_CASE("map full: reopening with a bigger map lets writes succeed again", "[s
 TEST_CASE("map full: a delete sharing an overflowing batch with inserts still commits", "[store]") {
   // Without the split retry a full map livelocks: every batch carries new
   // inserts, its commit fails, and the deletes that would free space fail too.
-  TempDir tmp;
-  auto env = open_env(tmp.path, kTinyMap);
+  TempDir tmp("orderd_map_full_test");
+  auto env = open_env(tmp.path, kTinyMap, /*no_sync=*/true);
   FakeClock clock;
   Writer writer(env, clock);
   auto [committed, failure] = fill(writer, 0);

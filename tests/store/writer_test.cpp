@@ -23,88 +23,17 @@
 #include "store/async_commit.h"
 #include "store/keys.h"
 #include "store/writer.h"
+#include "store_test_util.h"
 
 using namespace orderd;
 using namespace orderd::store;
 using namespace std::chrono_literals;
 
-namespace {
-
-constexpr auto kWait = 20s;  // generous bound; the tests finish in milliseconds
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/orderd_writer_test_XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-std::shared_ptr<Env> open_env(const std::string& dir) {
-  EnvOptions opts;
-  opts.dir = dir;
-  opts.map_size = 256ull << 20;
-  auto env = Env::open(opts);
-  REQUIRE(env.ok());
-  return env.value();
-}
-
-// Submits one mutation and waits for its completion; returns its status.
-Status run_sync(Writer& w, std::function<Status(WriteTxn&)> apply) {
-  auto done = std::make_shared<std::promise<Status>>();
-  auto fut = done->get_future();
-  REQUIRE(w.submit({std::move(apply), [done](const Status& st) { done->set_value(st); }}));
-  REQUIRE(fut.wait_for(kWait) == std::future_status::ready);
-  return fut.get();
-}
-
-// Holds the writer thread inside a mutation until open(), so that everything
-// submitted meanwhile is waiting in the queue and lands in one batch.
-class WriterGate {
- public:
-  explicit WriterGate(Writer& w) : release_(release_promise_.get_future().share()) {
-    auto entered = std::make_shared<std::promise<void>>();
-    auto entered_fut = entered->get_future();
-    auto release = release_;
-    REQUIRE(w.submit({[entered, release](WriteTxn&) {
-                        entered->set_value();
-                        release.wait_for(kWait);
-                        return ok_status();
-                      },
-                      nullptr}));
-    REQUIRE(entered_fut.wait_for(kWait) == std::future_status::ready);
-  }
-  ~WriterGate() { open(); }
-  void open() {
-    if (!opened_) release_promise_.set_value();
-    opened_ = true;
-  }
-
- private:
-  std::promise<void> release_promise_;
-  std::shared_future<void> release_;
-  bool opened_ = false;
-};
-
-bool wait_until(const std::function<bool()>& pred) {
-  auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
-}  // namespace
+using namespace orderd::store::testing;
 
 TEST_CASE("writer: concurrent submitters; every completion runs once, after commit, in grouped batches",
           "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_writer_test");
   auto env = open_env(tmp.path);
   FakeClock clock;
   Writer writer(env, clock);
@@ -157,7 +86,7 @@ TEST_CASE("writer: concurrent submitters; every completion runs once, after comm
 }
 
 TEST_CASE("writer: an erroring or throwing mutation is rolled back alone; its batch commits", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_writer_test");
   auto env = open_env(tmp.path);
   FakeClock clock;
   Writer writer(env, clock);
@@ -220,7 +149,7 @@ TEST_CASE("writer: an erroring or throwing mutation is rolled back alone; its ba
 
 TEST_CASE("writer: after_commit actions run only for committed mutations, before the completion",
           "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_writer_test");
   auto env = open_env(tmp.path);
   FakeClock clock;
   Writer writer(env, clock);
@@ -262,7 +191,7 @@ TEST_CASE("writer: after_commit actions run only for committed mutations, before
 }
 
 TEST_CASE("writer: ids are unique and increasing, also across a reopen with the clock behind", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_writer_test");
   FakeClock clock(1'700'000'000'000);
   std::vector<uint64_t> ids;
   auto take_ids = [&](Writer& w, int n) {
@@ -302,7 +231,7 @@ TEST_CASE("writer: ids are unique and increasing, also across a reopen with the 
 }
 
 TEST_CASE("writer: submit beyond max_pending returns false and does not run the mutation", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_writer_test");
   auto env = open_env(tmp.path);
   FakeClock clock;
   Writer writer(env, clock, /*max_pending=*/4);
@@ -322,7 +251,7 @@ TEST_CASE("writer: submit beyond max_pending returns false and does not run the 
 }
 
 TEST_CASE("writer: stop() drains everything already submitted, then refuses", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_writer_test");
   auto env = open_env(tmp.path);
   FakeClock clock;
   Writer writer(env, clock);
@@ -358,7 +287,7 @@ TEST_CASE("writer: stop() drains everything already submitted, then refuses", "[
 }
 
 TEST_CASE("writer: a completion may call stop() on the writer thread", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_writer_test");
   auto env = open_env(tmp.path);
   FakeClock clock;
   auto writer = std::make_unique<Writer>(env, clock);
@@ -374,7 +303,7 @@ TEST_CASE("writer: a completion may call stop() on the writer thread", "[store]"
 }
 
 TEST_CASE("writer: async_commit resumes the coroutine with the mutation's result", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_writer_test");
   auto env = open_env(tmp.path);
   FakeClock clock;
   Writer writer(env, clock);
@@ -407,7 +336,7 @@ TEST_CASE("writer: async_commit resumes the coroutine with the mutation's result
 }
 
 TEST_CASE("writer: a throwing completion or action does not end the writer thread", "[store]") {
-  TempDir tmp;
+  TempDir tmp("orderd_writer_test");
   auto env = open_env(tmp.path);
   FakeClock clock;
   Writer writer(env, clock);
@@ -423,91 +352,4 @@ TEST_CASE("writer: a throwing completion or action does not end the writer threa
   }
   REQUIRE(second_done.get_future().wait_for(kWait) == std::future_status::ready);
   CHECK(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());  // still serving
-}
-
-TEST_CASE("writer: a failing mutation makes its batch redo nested once; later batches go flat again", "[store]") {
-  TempDir tmp;
-  auto env = open_env(tmp.path);
-  FakeClock clock;
-  Writer writer(env, clock);
-  const MDB_dbi jobs = env->table("jobs");
-  // A batch of three: ok, writes-then-fails, ok. Returns the statuses.
-  auto mixed_batch = [&](const std::string& tag) {
-    std::vector<std::promise<Status>> promises(3);
-    std::vector<std::future<Status>> futures;
-    for (auto& p : promises) futures.push_back(p.get_future());
-    {
-      WriterGate gate(writer);
-      for (int i = 0; i < 3; ++i)
-        REQUIRE(writer.submit({[&, i](WriteTxn& t) -> Status {
-                                 if (Status st = t.put(jobs, tag + std::to_string(i), "v"); !st) return st;
-                                 if (i == 1) return Error::make(ErrorCode::kConflict, "no");
-                                 return ok_status();
-                               },
-                               [&promises, i](const Status& st) { promises[i].set_value(st); }}));
-    }
-    std::vector<Status> out;
-    for (auto& f : futures) {
-      REQUIRE(f.wait_for(kWait) == std::future_status::ready);
-      out.push_back(f.get());
-    }
-    return out;
-  };
-  auto check_mixed = [&](const std::vector<Status>& st, const std::string& tag) {
-    CHECK(st[0].ok());
-    CHECK_FALSE(st[1].ok());
-    CHECK(st[2].ok());
-    ReadTxn read(*env);
-    CHECK(read.get(jobs, tag + "0").has_value());
-    CHECK_FALSE(read.get(jobs, tag + "1").has_value());
-    CHECK(read.get(jobs, tag + "2").has_value());
-  };
-
-  CHECK(run_sync(writer, [&](WriteTxn& t) { return t.put(jobs, "flat", "v"); }).ok());
-  CHECK(writer.stats().nested_redos.load() == 0);  // all-succeed batches stay flat
-
-  check_mixed(mixed_batch("a"), "a");
-  CHECK(writer.stats().nested_redos.load() == 1);
-  check_mixed(mixed_batch("b"), "b");  // right after a redo: nested directly, no second try
-  CHECK(writer.stats().nested_redos.load() == 1);
-
-  // A lone failing mutation needs no redo: its error is the answer.
-  CHECK_FALSE(run_sync(writer, [&](WriteTxn& t) -> Status {
-                (void)t.put(jobs, "lone", "v");
-                return Error::make(ErrorCode::kInvalid, "no");
-              }).ok());
-  CHECK_FALSE(ReadTxn(*env).get(jobs, "lone").has_value());
-
-  for (int i = 0; i < 20; ++i) REQUIRE(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());
-  check_mixed(mixed_batch("c"), "c");  // back to flat: tried flat, redone nested
-  CHECK(writer.stats().nested_redos.load() == 2);
-}
-
-TEST_CASE("writer: the next batch lingers only after a multi-mutation batch, and briefly", "[store]") {
-  TempDir tmp;
-  auto env = open_env(tmp.path);
-  FakeClock clock;
-  Writer writer(env, clock);
-  REQUIRE(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());
-  REQUIRE(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());
-  CHECK(writer.stats().linger_us_total.load() == 0);  // single-mutation batches never wait
-
-  std::atomic<int> done{0};
-  {
-    WriterGate gate(writer);
-    for (int i = 0; i < 10; ++i)
-      REQUIRE(writer.submit({[](WriteTxn&) { return ok_status(); }, [&](const Status&) { done++; }}));
-  }
-  REQUIRE(wait_until([&] { return done.load() == 10; }));
-  // One caller comes back, the other nine do not: the batch start waits for
-  // them, but at most a quarter of the last commit time, capped at 500 µs.
-  const auto start = std::chrono::steady_clock::now();
-  REQUIRE(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());
-  const auto waited = std::chrono::steady_clock::now() - start;
-  const uint64_t lingered_us = writer.stats().linger_us_total.load();
-  CHECK(lingered_us > 0);
-  CHECK(lingered_us < 20'000);  // 500 µs cap, plus scheduling slack on a loaded machine
-  CHECK(waited < 2s);
-  REQUIRE(run_sync(writer, [](WriteTxn&) { return ok_status(); }).ok());
-  CHECK(writer.stats().linger_us_total.load() == lingered_us);  // after a batch of one: no wait
 }
