@@ -21,7 +21,9 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 
 namespace orderd::http {
 
@@ -106,6 +108,21 @@ asio::awaitable<Response> invoke(const Router::Route& route, Request& req) {
   co_return problem(500, "internal error");
 }
 
+// One accepted connection. Every member is touched only on the stream's
+// strand, except that the registry holds a weak_ptr to it.
+struct Connection {
+  explicit Connection(tcp::socket&& socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  bool awaiting_request = false;  // true while waiting for the header of the next request
+  uint64_t requests_served = 0;
+  // On the strand, from stop(): closes the connection if it is between
+  // requests (nothing of a next request received); a busy one finishes.
+  void close_if_idle() {
+    if (awaiting_request && buffer.size() == 0) stream.cancel();
+  }
+};
+
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
@@ -119,9 +136,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::atomic<bool> stopping{false};
   std::atomic<size_t> open_sessions{0};
   std::atomic<unsigned short> bound_port{0};
+  std::mutex registry_mu;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> registry;  // guarded by registry_mu
 
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> session(beast::tcp_stream stream, bool over_limit);
+  asio::awaitable<void> session(std::shared_ptr<Connection> conn, bool over_limit);
+  asio::awaitable<void> serve(Connection& conn);
+  asio::awaitable<beast::error_code> read_request(Connection& conn, bhttp::request_parser<bhttp::string_body>& parser);
   asio::awaitable<Response> answer(Request& req, std::string* route_label);
   asio::awaitable<bool> write(beast::tcp_stream& stream, Response resp, unsigned version, bool keep_alive);
   asio::awaitable<void> refuse_and_close(beast::tcp_stream& stream, Response resp, unsigned version);
@@ -144,8 +165,12 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     }
     bool over_limit = ++open_sessions > opts.max_connections;
     auto ex = socket.get_executor();
-    asio::co_spawn(ex, session(beast::tcp_stream(std::move(socket)), over_limit),
-                   [self](std::exception_ptr e) { log_spawn_failure(e); });
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    {
+      std::lock_guard lock(registry_mu);
+      registry.emplace(conn.get(), conn);
+    }
+    asio::co_spawn(ex, session(std::move(conn), over_limit), [self](std::exception_ptr e) { log_spawn_failure(e); });
   }
 }
 
@@ -172,6 +197,29 @@ asio::awaitable<void> Server::Impl::refuse_and_close(beast::tcp_stream& stream, 
   }
 }
 
+// Reads one request under one deadline. Answers "Expect: 100-continue" (curl
+// sends it for bodies over 1 KiB and would otherwise pause a second); a
+// Content-Length over the limit fails at the header, before any 100.
+asio::awaitable<beast::error_code> Server::Impl::read_request(Connection& conn,
+                                                              bhttp::request_parser<bhttp::string_body>& parser) {
+  beast::tcp_stream& stream = conn.stream;
+  stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
+  // stop() may have posted close_if_idle() while this session was busy: a
+  // kept-alive connection with nothing of a next request buffered ends here.
+  if (stopping && conn.requests_served > 0 && conn.buffer.size() == 0) co_return asio::error::operation_aborted;
+  conn.awaiting_request = true;
+  auto [ec, bytes] = co_await bhttp::async_read_header(stream, conn.buffer, parser, kTuple);
+  conn.awaiting_request = false;
+  if (ec || parser.is_done()) co_return ec;  // a GET is complete after its header
+  if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+    bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
+    auto [write_ec, written] = co_await bhttp::async_write(stream, go_on, kTuple);
+    if (write_ec) co_return write_ec;
+  }
+  auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, conn.buffer, parser, kTuple);
+  co_return body_ec;
+}
+
 asio::awaitable<Response> Server::Impl::answer(Request& req, std::string* route_label) {
   if (Status parsed = parse_target(req); !parsed) co_return problem(400, parsed.error().message);
   std::string allow;
@@ -186,49 +234,59 @@ asio::awaitable<Response> Server::Impl::answer(Request& req, std::string* route_
   co_return co_await invoke(*route, req);
 }
 
-asio::awaitable<void> Server::Impl::session(beast::tcp_stream stream, bool over_limit) {
+asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, bool over_limit) {
   auto self = shared_from_this();
-  struct Counted {
-    std::atomic<size_t>& n;
-    ~Counted() { --n; }
-  } counted{open_sessions};
+  struct Unregister {  // also on an exception: connections() must not leak
+    Impl& impl;
+    Connection* conn;
+    ~Unregister() {
+      std::lock_guard lock(impl.registry_mu);
+      impl.registry.erase(conn);
+      --impl.open_sessions;
+    }
+  } unregister{*this, conn.get()};
   if (over_limit) {
     Response busy = problem(503, "too many connections; retry shortly");
     busy.headers.emplace_back("Retry-After", "1");
     observe("", "unmatched", 503, SteadyClock::now());
-    co_await refuse_and_close(stream, std::move(busy), 11);
-    co_return;
+    co_await refuse_and_close(conn->stream, std::move(busy), 11);
+  } else {
+    co_await serve(*conn);
   }
-  const std::string remote = remote_of(stream.socket());
-  beast::flat_buffer buffer;
+  beast::error_code ec;
+  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  conn->stream.socket().close(ec);
+}
+
+// The keep-alive loop of one connection (invariants 1, 2, 5).
+asio::awaitable<void> Server::Impl::serve(Connection& conn) {
+  const std::string remote = remote_of(conn.stream.socket());
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(opts.body_limit);
-    stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
-    auto [ec, bytes] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+    beast::error_code ec = co_await read_request(conn, parser);
     const auto start = SteadyClock::now();
     if (ec) {
       if (auto refusal = refusal_for(ec, opts.body_limit)) {
         std::string method = parser.is_header_done() ? std::string(parser.get().method_string()) : "";
         observe(method, "unmatched", refusal->status, start);
-        co_await refuse_and_close(stream, std::move(*refusal), 11);
+        co_await refuse_and_close(conn.stream, std::move(*refusal), 11);
       }
-      break;
+      co_return;
     }
     const unsigned version = parser.get().version();
-    const bool keep_alive = parser.get().keep_alive() && !stopping;
+    const bool peer_keeps_alive = parser.get().keep_alive();
     Request req = to_request(parser.release(), remote);
     std::string route_label = "unmatched";
     Response resp = co_await answer(req, &route_label);
     const int status = resp.status;
-    bool written = co_await write(stream, std::move(resp), version, keep_alive);
+    const bool keep_alive = peer_keeps_alive && !stopping;  // after the handler: stop() may have come
+    bool written = co_await write(conn.stream, std::move(resp), version, keep_alive);
+    ++conn.requests_served;
     observe(req.method, route_label, status, start);
-    if (!written || !keep_alive) break;
+    if (!written || !keep_alive) co_return;
   }
-  beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.socket().close(ec);
 }
 
 Server::Server(asio::io_context& io, const Router& router, ServerOptions opts)
@@ -270,6 +328,10 @@ void Server::stop() {
     beast::error_code ec;
     impl->acceptor.close(ec);
   });
+  std::lock_guard lock(impl_->registry_mu);
+  for (auto& [raw, weak] : impl_->registry) {
+    if (auto conn = weak.lock()) asio::post(conn->stream.get_executor(), [conn] { conn->close_if_idle(); });
+  }
 }
 
 unsigned short Server::port() const { return impl_->bound_port; }

@@ -15,8 +15,10 @@
 //       so the peer reads the answer instead of a reset.
 //   (4) connections() counts open sessions; an accepted connection beyond
 //       max_connections gets 503 + Retry-After and is closed.
-//   (5) After stop() no new connection is accepted and every answer says
-//       Connection: close; in-flight requests finish.
+//   (5) After stop() no new connection is accepted, kept-alive connections
+//       idle between requests are closed, every answer says Connection:
+//       close, and in-flight requests finish: connections() then falls to 0
+//       (a connection mid-request lasts at most its read/write deadlines).
 #pragma once
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -48,10 +50,12 @@ class Server {
   // Binds and starts accepting. Errors: kInvalid (listen is not HOST:PORT),
   // kIo naming the address (resolve/bind/listen failed).
   Status start();
-  // Stops accepting new connections; in-flight requests finish.
+  // Stops accepting new connections and closes idle ones; in-flight
+  // requests finish. For a graceful exit: stop(), wait (bounded) until
+  // connections() == 0, then stop the io_context. Thread: any; idempotent.
   void stop();
   unsigned short port() const;  // the bound port (after start)
-  size_t connections() const;
+  size_t connections() const;  // open connections (in-flight or idle keep-alive)
 
  private:
   struct Impl;

@@ -21,8 +21,8 @@ namespace asio = boost::asio;
 namespace {
 
 // One notify, tried up to retry.attempts times. Returns when delivered or given up.
-asio::awaitable<void> post_notify(std::shared_ptr<http::Client> client, std::string target, std::string body,
-                                  std::string header, NotifyRetry retry) {
+asio::awaitable<void> post_notify(std::shared_ptr<http::Client> client, std::string url, std::string target,
+                                  std::string body, std::string header, NotifyRetry retry) {
   DurationMs backoff = retry.first_backoff_ms;
   std::string last;
   for (int attempt = 1; attempt <= retry.attempts; ++attempt) {
@@ -38,7 +38,7 @@ asio::awaitable<void> post_notify(std::shared_ptr<http::Client> client, std::str
     if (ec) co_return;  // shutting down
     backoff *= 2;
   }
-  spdlog::warn("payment notify to {} gave up after {} attempts: {}", target, retry.attempts, last);
+  spdlog::warn("payment notify to {} gave up after {} attempts: {}", url, retry.attempts, last);
 }
 
 }  // namespace
@@ -52,8 +52,8 @@ Result<NotifySink> make_http_notify_sink(asio::any_io_executor ex, const std::st
   auto client = http::Client::create(ex, base);
   if (!client) return Error::invalid("notify-url", "bad notify url '" + url + "': " + client.error().message);
   std::shared_ptr<http::Client> shared = *client;
-  return NotifySink([ex, shared, target, retry](std::string body, std::string header) {
-    asio::co_spawn(ex, post_notify(shared, target, std::move(body), std::move(header), retry), asio::detached);
+  return NotifySink([ex, shared, url, target, retry](std::string body, std::string header) {
+    asio::co_spawn(ex, post_notify(shared, url, target, std::move(body), std::move(header), retry), asio::detached);
   });
 }
 

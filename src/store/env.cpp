@@ -46,7 +46,9 @@ Result<std::shared_ptr<Env>> Env::open(const EnvOptions& opts) {
     }
     env->tables_.emplace(name, dbi);
   }
-  rc = opts.read_only ? (mdb_txn_abort(txn), 0) : mdb_txn_commit(txn);
+  // Commit even when read-only: aborting the txn that opened the handles would
+  // close them again (LMDB mdb_dbi_open), leaving every later read on a stale dbi.
+  rc = mdb_txn_commit(txn);
   if (rc) return lmdb_error(rc, "creating tables");
   return env;
 }
@@ -128,6 +130,7 @@ WriteTxn::WriteTxn(const Env& env, MDB_txn* parent) : Txn(&env) {
     failed_ = lmdb_error(rc, "write txn");
   }
 }
+WriteTxn::WriteTxn(Borrowed, const WriteTxn& owner) : Txn(owner.env_), borrowed_(true) { txn_ = owner.txn_; }
 WriteTxn::~WriteTxn() { abort(); }
 
 Status WriteTxn::fail(int rc, std::string_view what) {
@@ -167,6 +170,7 @@ Status WriteTxn::commit() {
     return *failed_;
   }
   if (done_ || !txn_) return Error::make(ErrorCode::kInternal, "commit of a finished txn");
+  if (borrowed_) return Error::make(ErrorCode::kInternal, "a mutation's txn is committed by the writer, not by it");
   done_ = true;
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;
@@ -175,7 +179,7 @@ Status WriteTxn::commit() {
 }
 
 void WriteTxn::abort() {
-  if (!done_ && txn_) mdb_txn_abort(txn_);
+  if (!done_ && txn_ && !borrowed_) mdb_txn_abort(txn_);
   done_ = true;
   txn_ = nullptr;
   after_commit_.clear();

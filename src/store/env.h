@@ -25,6 +25,7 @@
 namespace orderd::store {
 
 using Json = nlohmann::json;
+class Writer;
 
 struct EnvOptions {
   std::string dir;
@@ -138,9 +139,16 @@ class WriteTxn final : public Txn {
   void set_id_source(std::function<uint64_t()> f) { id_source_ = std::move(f); }
 
  private:
+  friend class Writer;
+  struct Borrowed {};
+  // A view sharing `owner`'s MDB_txn (the Writer's flat batch mode): writes go
+  // straight into the owner; the view never commits or aborts that txn.
+  WriteTxn(Borrowed, const WriteTxn& owner);
+
   Status fail(int rc, std::string_view what);
   std::optional<Error> failed_;
   bool done_ = false;
+  bool borrowed_ = false;  // true: txn_ belongs to another WriteTxn
   std::vector<std::function<void()>> after_commit_;
   std::function<uint64_t()> id_source_;
 };

@@ -2,13 +2,33 @@
 
 #include <chrono>
 
+#include <spdlog/spdlog.h>
+
 #include "store/keys.h"
 
 namespace orderd::store {
 
 namespace {
 constexpr size_t kMaxBatch = 20'000;
+constexpr uint64_t kMaxLingerUs = 500;  // invariant (5): the most a batch start waits for more
+// After a flat try had to be redone, this many batches go nested directly, so
+// a workload with frequent failing mutations does not pay for two tries.
+constexpr uint32_t kNestedAfterRedo = 16;  // invariant (5): the most a batch start waits for more
 constexpr std::string_view kIdHwmKey = "id_hwm";
+
+// An exception escaping an after-commit action or a completion would end the
+// writer thread (std::terminate). The batch is already durable, so the only
+// sane thing left is to log it and go on with the other completions.
+template <class Fn>
+void run_guarded(Fn&& fn, const char* what) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    spdlog::error("writer: {} threw after commit: {}", what, e.what());
+  } catch (...) {
+    spdlog::error("writer: {} threw after commit (non-std exception)", what);
+  }
+}
 }  // namespace
 
 Writer::Writer(std::shared_ptr<Env> env, const Clock& clock, size_t max_pending)
@@ -16,6 +36,7 @@ Writer::Writer(std::shared_ptr<Env> env, const Clock& clock, size_t max_pending)
   ReadTxn txn(*env_);
   if (auto v = txn.get(env_->table("meta"), kIdHwmKey); v && v->size() == 8) id_hwm_ = read_u64(*v);
   thread_ = std::thread([this] { run(); });
+  writer_thread_id_ = thread_.get_id();
 }
 
 Writer::~Writer() { stop(); }
@@ -33,11 +54,14 @@ bool Writer::submit(Mutation m) {
 void Writer::stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
-  cv_.notify_one();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  cv_.notify_all();
+  // From a completion on the writer thread: the thread exits once the queue
+  // is drained; whoever destroys the Writer joins it.
+  if (std::this_thread::get_id() == writer_thread_id_) return;
+  std::lock_guard join_lock(join_mu_);  // concurrent stop() calls join once
+  if (thread_.joinable()) thread_.join();
 }
 
 size_t Writer::pending() const {
@@ -60,6 +84,14 @@ void Writer::run() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
+      if (queue_.size() < linger_.target) {  // invariant (5)
+        const auto start = std::chrono::steady_clock::now();
+        cv_.wait_for(lock, linger_.max, [&] { return stopping_ || queue_.size() >= linger_.target; });
+        stats_.linger_us_total += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                            std::chrono::steady_clock::now() - start)
+                                                            .count());
+      }
+      linger_ = {};
       if (queue_.size() <= kMaxBatch) {
         batch.swap(queue_);
       } else {
@@ -74,56 +106,127 @@ void Writer::run() {
   }
 }
 
-void Writer::apply_batch(std::deque<Mutation>& batch) {
+// Everything one try of a range produced; completions have not run yet.
+struct Writer::Attempt {
+  Status committed = ok_status();
+  bool redo_nested = false;                                   // flat try hit an error: nothing committed
+  std::vector<Status> results;                                // per mutation, before the commit
+  std::vector<std::vector<std::function<void()>>> actions;    // per mutation, after-commit actions
+  uint64_t commit_us = 0;
+};
+
+void Writer::apply_batch(std::deque<Mutation>& batch) { apply_range(batch, 0, batch.size()); }
+
+void Writer::apply_range(std::deque<Mutation>& batch, size_t begin, size_t end) {
+  // Invariant (2): flat first (one txn, no child per mutation); if any
+  // mutation fails, redo the range with a child txn per mutation.
+  const bool flat = nested_batches_left_ == 0;
+  if (!flat) --nested_batches_left_;
+  Attempt a = attempt(batch, begin, end, flat);
+  if (a.redo_nested) {
+    stats_.nested_redos++;
+    nested_batches_left_ = kNestedAfterRedo;
+    a = attempt(batch, begin, end, /*flat=*/false);
+  }
+  if (!a.committed && a.committed.error().code == ErrorCode::kFull && end - begin > 1) {
+    // Invariant (3): the map filled up during this commit. Mutations that fit
+    // alone (deletes that free space, small writes) must not fail because
+    // they shared a batch with big ones: retry each half as its own batch.
+    stats_.split_retries++;
+    const size_t mid = begin + (end - begin) / 2;
+    apply_range(batch, begin, mid);
+    apply_range(batch, mid, end);
+    return;
+  }
+  finish(batch, begin, end, a);
+}
+
+// Runs batch[i].apply on `txn`; exceptions become kInternal errors.
+Status Writer::run_apply(Mutation& m, WriteTxn& txn) {
+  txn.set_id_source([this] { return allocate_id(); });
+  Status st = ok_status();
+  try {
+    st = txn.failed() ? Status(txn.failure()) : m.apply(txn);
+  } catch (const std::exception& e) {
+    st = Error::make(ErrorCode::kInternal, std::string("mutation threw: ") + e.what());
+  } catch (...) {
+    st = Error::make(ErrorCode::kInternal, "mutation threw a non-std exception");
+  }
+  if (st && txn.failed()) st = txn.failure();
+  return st;
+}
+
+Writer::Attempt Writer::attempt(std::deque<Mutation>& batch, size_t begin, size_t end, bool flat) {
   auto started = std::chrono::steady_clock::now();
-  const uint64_t hwm_before = id_hwm_;
   id_used_in_batch_ = false;
-  std::vector<Status> results(batch.size(), ok_status());
-  std::vector<std::vector<std::function<void()>>> actions(batch.size());
+  Attempt a;
+  a.results.assign(end - begin, ok_status());
+  a.actions.resize(end - begin);
 
   WriteTxn top(*env_, nullptr);
-  for (size_t i = 0; i < batch.size() && !top.failed(); ++i) {
-    WriteTxn child(*env_, top.raw());
-    child.set_id_source([this] { return allocate_id(); });
-    Status st = ok_status();
-    try {
-      st = child.failed() ? Status(child.failure()) : batch[i].apply(child);
-    } catch (const std::exception& e) {
-      st = Error::make(ErrorCode::kInternal, std::string("mutation threw: ") + e.what());
+  for (size_t i = begin; i < end && !top.failed(); ++i) {
+    if (flat) {
+      WriteTxn view(WriteTxn::Borrowed{}, top);
+      Status st = run_apply(batch[i], view);
+      if (st) {
+        a.actions[i - begin] = view.take_after_commit();
+        continue;
+      }
+      // Its writes are mixed into `top`: drop the whole try. A lone mutation
+      // needs no redo: its error is the answer and nothing is committed.
+      top.abort();
+      if (end - begin > 1) {
+        a.redo_nested = true;
+        return a;
+      }
+      a.results[0] = std::move(st);
+      a.actions[0].clear();
+      return a;
     }
-    if (st && child.failed()) st = child.failure();
+    WriteTxn child(*env_, top.raw());
+    Status st = run_apply(batch[i], child);
     if (st) {
-      actions[i] = child.take_after_commit();
+      a.actions[i - begin] = child.take_after_commit();
       st = child.commit();
-      if (!st) actions[i].clear();
+      if (!st) a.actions[i - begin].clear();
     } else {
       child.abort();
     }
-    results[i] = std::move(st);
+    a.results[i - begin] = std::move(st);
   }
-  Status committed = ok_status();
   if (id_used_in_batch_) {
+    // Ids handed out by a batch that then fails are burned, never reused:
+    // id_hwm_ stays where allocate_id() left it (invariant 4).
     Status st = top.put(env_->table("meta"), kIdHwmKey, u64_key(id_hwm_));
     (void)st;  // a failure poisons `top`; commit() reports it
   }
-  committed = top.commit();
-  if (!committed) id_hwm_ = std::max(id_hwm_, hwm_before);  // ids stay unique: never reuse
-  auto commit_us = static_cast<uint64_t>(
+  a.committed = top.commit();
+  a.commit_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+  return a;
+}
 
+void Writer::finish(std::deque<Mutation>& batch, size_t begin, size_t end, const Attempt& a) {
+  const size_t size = end - begin;
+  if (size > 1) {
+    // Invariant (5): those answered now tend to come back; those that arrived
+    // during the commit are waiting already.
+    linger_.target = pending() + size;
+    linger_.max = std::chrono::microseconds(std::min<uint64_t>(kMaxLingerUs, a.commit_us / 4));
+  }
   stats_.batches++;
-  stats_.mutations += batch.size();
-  stats_.last_batch_size = batch.size();
-  if (batch.size() > stats_.max_batch_size) stats_.max_batch_size = batch.size();
-  stats_.commit_us_total += commit_us;
-  if (!committed) stats_.failed_batches++;
-  if (observer_) observer_(batch.size(), commit_us, committed.ok());
+  stats_.mutations += size;
+  stats_.last_batch_size = size;
+  if (size > stats_.max_batch_size) stats_.max_batch_size = size;
+  stats_.commit_us_total += a.commit_us;
+  if (!a.committed) stats_.failed_batches++;
+  if (observer_) observer_(size, a.commit_us, a.committed.ok());
 
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const Status& st = committed ? results[i] : committed;
+  for (size_t i = begin; i < end; ++i) {
+    const Status& st = a.committed ? a.results[i - begin] : a.committed;
     if (st)
-      for (auto& a : actions[i]) a();
-    if (batch[i].done) batch[i].done(st);
+      for (auto& action : a.actions[i - begin]) run_guarded(action, "after_commit action");
+    if (batch[i].done) run_guarded([&] { batch[i].done(st); }, "completion");
   }
 }
 

@@ -5,11 +5,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <mutex>
 #include <stdexcept>
 
 #include "http/client.h"
 #include "http/server.h"
+#include "http/waiters.h"
 #include "http_test_util.h"
 
 using namespace orderd;
@@ -25,8 +27,14 @@ ServerOptions local_options(std::string listen = "127.0.0.1:0") {
   return opts;
 }
 
-Router test_router() {
+Router test_router(std::atomic<int>* slow_started) {
   Router router;
+  router.add("GET", "/v1/slow", [slow_started](Request&) -> asio::awaitable<Response> {
+    ++*slow_started;
+    asio::steady_timer timer(co_await asio::this_coro::executor, 300ms);
+    co_await timer.async_wait(asio::use_awaitable);
+    co_return json_response(200, Json{{"slow", true}});
+  });
   router.add("GET", "/v1/echo/{id}", [](Request& req) -> asio::awaitable<Response> {
     co_return json_response(200, Json{{"id", req.params.at("id")}, {"q", req.query}, {"remote", req.remote}});
   });
@@ -55,7 +63,7 @@ struct Observed {
 
 // A server on 127.0.0.1:0 with two io threads.
 struct Harness {
-  explicit Harness(ServerOptions opts = {}) : router(test_router()) {
+  explicit Harness(ServerOptions opts = {}) : router(test_router(&slow_started)) {
     opts.listen = "127.0.0.1:0";
     opts.observer = [this](const std::string& m, const std::string& r, int s, double) { observed.add(m, r, s); };
     server = std::make_unique<Server>(threads.io, router, std::move(opts));
@@ -69,6 +77,7 @@ struct Harness {
                   client->request(std::move(method), std::move(target), std::move(body), std::move(headers), 3000));
   }
   Observed observed;
+  std::atomic<int> slow_started{0};
   Router router;
   IoThreads threads;  // after router/observed: joined before they go
   std::unique_ptr<Server> server;
@@ -216,11 +225,23 @@ TEST_CASE("beyond max_connections the server answers 503 with Retry-After", "[ht
   CHECK(second.closed_by_peer());
 }
 
-TEST_CASE("after stop() new connections are refused and in-flight ones finish", "[http]") {
+TEST_CASE("after stop(): refused, idle connections closed, in-flight requests finish", "[http]") {
   Harness h;
-  RawSocket before(h.server->port());
+  RawSocket idle(h.server->port());
+  idle.send("GET /v1/echo/0 HTTP/1.1\r\nHost: t\r\n\r\n");
+  REQUIRE(status_of(idle.read_response()) == 200);  // accepted and kept alive, now idle
+  RawSocket busy(h.server->port());
+  busy.send("GET /v1/slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  REQUIRE(eventually([&] { return h.slow_started.load() == 1; }));  // the handler is running
   unsigned short port = h.server->port();
   h.server->stop();
+
+  CHECK(idle.closed_by_peer());
+  std::string answer = busy.read_response();
+  CHECK(status_of(answer) == 200);
+  CHECK(header_of(answer, "Connection") == "close");
+  CHECK(busy.closed_by_peer());
+  CHECK(eventually([&] { return h.server->connections() == 0; }));
   CHECK(eventually([&] {
     try {
       RawSocket probe(port);
@@ -229,11 +250,6 @@ TEST_CASE("after stop() new connections are refused and in-flight ones finish", 
       return true;  // connection refused: the acceptor is closed
     }
   }));
-  before.send("GET /v1/echo/1 HTTP/1.1\r\nHost: t\r\n\r\n");
-  std::string answer = before.read_response();
-  CHECK(status_of(answer) == 200);
-  CHECK(header_of(answer, "Connection") == "close");
-  CHECK(before.closed_by_peer());
 }
 
 TEST_CASE("parse_host_port", "[http]") {
@@ -254,4 +270,57 @@ TEST_CASE("parse_host_port", "[http]") {
   auto st = server.start();
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().code == ErrorCode::kInvalid);
+
+  Server first(io, router, local_options());
+  REQUIRE(first.start().ok());
+  Server second(io, router, local_options("127.0.0.1:" + std::to_string(first.port())));
+  auto taken = second.start();
+  REQUIRE_FALSE(taken.ok());
+  CHECK(taken.error().code == ErrorCode::kIo);
+  CHECK(taken.error().message.find(std::to_string(first.port())) != std::string::npos);
+}
+
+TEST_CASE("Expect: 100-continue gets a 100 before the body is sent", "[http]") {
+  Harness h;
+  RawSocket raw(h.server->port());
+  std::string body = R"({"amount": 1})";
+  raw.send("POST /v1/echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n");
+  std::string interim = raw.read_response();  // "HTTP/1.1 100 Continue" has no body
+  CHECK(status_of(interim) == 100);
+  raw.send(body);
+  std::string answer = raw.read_response();
+  CHECK(status_of(answer) == 201);
+  CHECK(Json::parse(body_of(answer))["size"] == body.size());
+}
+
+TEST_CASE("long poll: a handler waiting on Waiters is woken by another request", "[http]") {
+  Waiters waiters;
+  Router router;
+  router.add("GET", "/v1/poll/{id}", [&waiters](Request& req) -> asio::awaitable<Response> {
+    uint64_t seen = waiters.epoch();  // before "reading the state"
+    bool woken = co_await waiters.wait(req.params.at("id"), seen, 5000);
+    co_return json_response(200, Json{{"woken", woken}});
+  });
+  router.add("POST", "/v1/poke/{id}", [&waiters](Request& req) -> asio::awaitable<Response> {
+    waiters.wake(req.params.at("id"));
+    co_return json_response(202, Json::object());
+  });
+  IoThreads threads;
+  Server server(threads.io, router, local_options());
+  REQUIRE(server.start().ok());
+  auto client = Client::create(threads.io.get_executor(), "http://127.0.0.1:" + std::to_string(server.port())).value();
+  auto start = std::chrono::steady_clock::now();
+  auto poll = asio::co_spawn(threads.io, as_optional(client->request("GET", "/v1/poll/rc_1", "", {}, 5000)),
+                             asio::use_future);
+  REQUIRE(eventually([&] { return waiters.size() == 1; }));
+  auto poke = run_on(threads.io.get_executor(), client->request("POST", "/v1/poke/rc_1", "", {}, 2000));
+  REQUIRE(poke.ok());
+  CHECK(poke->status == 202);
+  REQUIRE(poll.wait_for(2s) == std::future_status::ready);
+  auto polled = std::move(*poll.get());
+  REQUIRE(polled.ok());
+  CHECK(Json::parse(polled->body)["woken"] == true);
+  CHECK(std::chrono::steady_clock::now() - start < 3s);  // woken, not timed out
+  server.stop();
 }

@@ -18,11 +18,16 @@ namespace asio = boost::asio;
 namespace {
 
 template <class T>
+asio::awaitable<void> store(asio::awaitable<T> call, std::optional<T>* out) {
+  out->emplace(co_await std::move(call));
+}
+
+// Runs one call to completion on io (which must have no other work).
+template <class T>
 T run_one(asio::io_context& io, asio::awaitable<T> call) {
   std::optional<T> out;
-  asio::co_spawn(io, std::move(call), [&out](std::exception_ptr e, T v) {
+  asio::co_spawn(io, store(std::move(call), &out), [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
-    out = std::move(v);
   });
   io.restart();
   io.run();
