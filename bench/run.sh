@@ -5,16 +5,18 @@
 #   engine    BUILD_DIR/orderd_bench: LMDB limit vs group commit, naive commits,
 #             nested-txn cost, timer insert/cancel, memory and start-to-ready
 #             with 1M/10M pending timers (see bench/engine_bench.cpp)
+#   recharge  BUILD_DIR/recharge_bench: end-to-end recharge orders/s against a
+#             real `orderd serve` (sim latency 0, fsync on), create p50/p99
 #   rabbitmq  (later) the same closed-loop durable enqueue against RabbitMQ
 #   redis     (later) the same against Redis with appendfsync always
 # Each section prints its table and ends with one line of key=value figures.
 # Knobs: ORDERD_BENCH_SECONDS (per measurement, default 2),
 #        ORDERD_BENCH_TIMERS (default 10000000), ORDERD_BENCH_TIMER_INSERT_S (300),
-#        BENCH_SECTIONS (default "engine rabbitmq redis").
+#        BENCH_SECTIONS (default "engine recharge rabbitmq redis").
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
-SECTIONS=${BENCH_SECTIONS:-"engine rabbitmq redis"}
+SECTIONS=${BENCH_SECTIONS:-"engine recharge rabbitmq redis"}
 
 section() { printf '\n== %s ==\n' "$1"; }
 
@@ -25,6 +27,11 @@ run_engine() {
     return 1
   fi
   "$BUILD_DIR/orderd_bench"
+}
+
+run_recharge() {
+  section "recharge: end to end through orderd serve"
+  "$BUILD_DIR/recharge_bench" "$BUILD_DIR/orderd" "${ORDERD_BENCH_RECHARGE_S:-10}" 64
 }
 
 run_rabbitmq() {
@@ -40,6 +47,7 @@ run_redis() {
 for s in $SECTIONS; do
   case "$s" in
     engine) run_engine ;;
+    recharge) run_recharge ;;
     rabbitmq) run_rabbitmq ;;
     redis) run_redis ;;
     *) echo "unknown section: $s" >&2; exit 2 ;;
