@@ -87,6 +87,7 @@ struct App::Impl {
   bool stop_requested = false;
   std::atomic<bool> ready_flag{false};
   std::atomic<bool> draining{false};
+  std::atomic<bool> storage_failing{false};  // the last batch commit failed (map or disk full): not ready
 
   Impl(const Config& c, const Clock& cl) : cfg(c), clock(cl) {}
 
@@ -183,6 +184,7 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
   }
   a.webhook_secret = cfg.webhook_secret.empty() ? secret : cfg.webhook_secret;
   a.writer = std::make_unique<store::Writer>(a.env, clock);
+  a.writer->set_observer([&a](size_t, uint64_t, bool ok) { a.storage_failing = !ok; });
   a.timer_service = std::make_unique<timer::TimerService>(
       a.env, clock, [&a](uint64_t id, TimeMs due, std::function<void(bool)> done) { a.on_fire(id, due, std::move(done)); });
   a.timers = std::make_unique<timer::TimerStore>(a.timer_service.get());
@@ -205,7 +207,9 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
   a.recharges->register_jobs(*a.runner);
   a.deps = std::make_unique<http::ApiDeps>(http::ApiDeps{
       *a.recharges, *a.writer, *a.jobs, a.waiters, clock, cfg.admin_token,
-      [&a] { return a.ready_flag.load() && !a.draining.load() && a.timer_service->ready(); },
+      [&a] {
+        return a.ready_flag.load() && !a.draining.load() && !a.storage_failing.load() && a.timer_service->ready();
+      },
       [&a] { return a.stats(); },
       [&a] { return metrics_text(a.stats()); }});
   http::add_system_routes(a.router, *a.deps);
@@ -243,9 +247,6 @@ int App::wait() {
   {
     std::unique_lock lock(a.stop_mu);
     a.stop_cv.wait(lock, [&] { return a.stop_requested; });
-    if (a.http_threads.empty() && a.worker_threads.empty() && !a.ready_flag) {
-      // never started, or already drained
-    }
   }
   if (a.draining.exchange(true)) return 0;
   spdlog::info("draining: no new connections; finishing in-flight requests and commits");

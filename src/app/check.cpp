@@ -1,5 +1,6 @@
 #include "app/check.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -78,7 +79,11 @@ void check_recharges(const store::Txn& txn, CheckReport& rep, const std::set<std
     if (r->status == "succeeded" && r->finished_at == 0)
       rep.violations.push_back({"finished_at_missing", r->id + " succeeded without finished_at"});
   }
-  for (auto& k : indexed) rep.violations.push_back({"status_index_stale", "rc_status row for a missing or moved order"});
+  for (auto& k : indexed) {
+    std::string shown = k;
+    std::replace(shown.begin(), shown.end(), '\0', '/');
+    rep.violations.push_back({"status_index_stale", "rc_status row " + shown + " names a missing order or an old status"});
+  }
 }
 
 }  // namespace
