@@ -14,6 +14,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
@@ -89,7 +91,8 @@ struct Run {
 asio::awaitable<void> create_one(std::shared_ptr<Client> c, Run& run, int i) {
   std::string body = R"({"account":"138)" + std::to_string(10000000 + i) + R"(","amount":1000})";
   auto t0 = Clock::now();
-  auto r = co_await c->request("POST", "/v1/recharges", body, {{"Content-Type", "application/json"}}, 10'000);
+  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
+  auto r = co_await c->request("POST", "/v1/recharges", body, std::move(headers), 10'000);
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   if (r && r->status == 202) {
     run.created++;
@@ -119,7 +122,8 @@ asio::awaitable<void> open_loop(std::shared_ptr<Client> c, Run& run, Clock::time
 nlohmann::json stats(asio::io_context& io, std::shared_ptr<Client> c) {
   nlohmann::json out;
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    auto r = co_await c->request("GET", "/v1/stats", "", {}, 5'000);
+    std::vector<std::pair<std::string, std::string>> headers;
+    auto r = co_await c->request("GET", "/v1/stats", "", std::move(headers), 5'000);
     if (r && r->status == 200) out = nlohmann::json::parse(r->body, nullptr, false);
   }, asio::detached);
   io.restart();
