@@ -18,7 +18,8 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target orderd orderd_tests
 
-run: build
+run: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target orderd
 	$(BUILD)/orderd serve --data ./data
 
 test: build
