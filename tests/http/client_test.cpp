@@ -18,12 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ServerOptions local_options(std::string listen = "127.0.0.1:0") {
-  ServerOptions opts;
-  opts.listen = std::move(listen);
-  return opts;
-}
-
 // A raw TCP peer on 127.0.0.1:0 that runs `serve` for each accepted socket
 // (on its own thread, blocking), for answers a real server would never give.
 struct RawPeer {

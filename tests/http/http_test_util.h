@@ -1,6 +1,7 @@
 // http_test_util.h — helpers for the [http] tests: an io_context on worker
-// threads, running a coroutine to completion with a bounded wait, and a
-// blocking raw socket for speaking bytes to a server.
+// threads, running a coroutine to completion with a bounded wait, server
+// options for a loopback listener, and a blocking raw socket for speaking
+// bytes to a server.
 #pragma once
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -18,6 +19,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "http/server.h"
 
 namespace orderd::http::test {
 
@@ -61,6 +64,13 @@ inline bool eventually(const std::function<bool()>& cond,
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return cond();
+}
+
+// Server options listening on `listen` (default: loopback, a free port).
+inline ServerOptions local_options(std::string listen = "127.0.0.1:0") {
+  ServerOptions opts;
+  opts.listen = std::move(listen);
+  return opts;
 }
 
 // A blocking client socket with a receive timeout, for raw byte tests.

@@ -21,12 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ServerOptions local_options(std::string listen = "127.0.0.1:0") {
-  ServerOptions opts;
-  opts.listen = std::move(listen);
-  return opts;
-}
-
 Router test_router(std::atomic<int>* slow_started) {
   Router router;
   router.add("GET", "/v1/slow", [slow_started](Request&) -> asio::awaitable<Response> {

@@ -16,31 +16,15 @@
 #include <thread>
 
 #include "provider/http_provider.h"
+#include "provider_test_util.h"
 
 using namespace orderd;
 using namespace orderd::provider;
+using namespace orderd::provider::test;
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
-
-template <class T>
-asio::awaitable<void> store(asio::awaitable<T> call, std::optional<T>* out) {
-  out->emplace(co_await std::move(call));
-}
-
-// Runs one call to completion on io (which must have no other work).
-template <class T>
-T run_one(asio::io_context& io, asio::awaitable<T> call) {
-  std::optional<T> out;
-  asio::co_spawn(io, store(std::move(call), &out), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  io.restart();
-  io.run();
-  REQUIRE(out.has_value());
-  return std::move(*out);
-}
 
 // Reads one request (headers + Content-Length body), then writes `answer`
 // verbatim and closes; with hang, it answers nothing and keeps the socket open.

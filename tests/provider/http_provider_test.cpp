@@ -14,35 +14,15 @@
 
 #include "provider/provider_sim_server.h"
 #include "provider/signature.h"
+#include "provider_test_util.h"
 
 using namespace orderd;
 using namespace orderd::provider;
+using namespace orderd::provider::test;
 namespace asio = boost::asio;
 using Json = nlohmann::json;
 
 namespace {
-
-template <class T>
-asio::awaitable<void> store(asio::awaitable<T> call, std::optional<T>* out) {
-  out->emplace(co_await std::move(call));
-}
-
-// Runs one call to completion on io (which must have no other work).
-template <class T>
-T run_one(asio::io_context& io, asio::awaitable<T> call) {
-  std::optional<T> out;
-  asio::co_spawn(io, store(std::move(call), &out), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  io.restart();
-  io.run();
-  REQUIRE(out.has_value());
-  return std::move(*out);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // A provider-sim on its own io_context thread; the test drives the client on client_io.
 struct SimServerFixture {

@@ -16,29 +16,14 @@
 #include "provider/notify.h"
 #include "provider/provider_sim_server.h"
 #include "provider/signature.h"
+#include "provider_test_util.h"
 
 using namespace orderd;
 using namespace orderd::provider;
+using namespace orderd::provider::test;
 namespace asio = boost::asio;
 
 namespace {
-
-template <class T>
-asio::awaitable<void> store(asio::awaitable<T> call, std::optional<T>* out) {
-  out->emplace(co_await std::move(call));
-}
-
-template <class T>
-T run_one(asio::io_context& io, asio::awaitable<T> call) {
-  std::optional<T> out;
-  asio::co_spawn(io, store(std::move(call), &out), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  io.restart();
-  io.run();
-  REQUIRE(out.has_value());
-  return std::move(*out);
-}
 
 // Polls `pred` every 5 ms until it holds or `seconds` pass.
 template <class Pred>
