@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "../store/store_test_util.h"
 #include "queue/jobs.h"
 #include "queue/runner.h"
 #include "store/writer.h"
@@ -16,17 +17,8 @@ using namespace orderd::queue;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/orderd-queue-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
 struct Fixture {
-  TempDir dir;
+  store::testing::TempDir dir{"orderd_queue_test"};
   FakeClock clock;
   std::shared_ptr<store::Env> env = *store::Env::open({dir.path, 64ull << 20, false, false});
   store::Writer writer{env, clock};
