@@ -44,6 +44,21 @@ Status apply_effects(Context& ctx, store::WriteTxn& txn, const Effects& effects,
               auto r = txn.del(txn.table("attention"), store::pair_key(e.order_id, e.kind));
               return r ? ok_status() : Status(r.error());
             },
+            [&](const ReleaseStock&) -> Status {
+              return Error::make(ErrorCode::kInternal, "effect ReleaseStock not wired yet");
+            },
+            [&](const CommitStock&) -> Status {
+              return Error::make(ErrorCode::kInternal, "effect CommitStock not wired yet");
+            },
+            [&](const ReturnStock&) -> Status {
+              return Error::make(ErrorCode::kInternal, "effect ReturnStock not wired yet");
+            },
+            [&](const AwardPoints&) -> Status {
+              return Error::make(ErrorCode::kInternal, "effect AwardPoints not wired yet");
+            },
+            [&](const RevokePoints&) -> Status {
+              return Error::make(ErrorCode::kInternal, "effect RevokePoints not wired yet");
+            },
         },
         effect);
     if (!st) return st;

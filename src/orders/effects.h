@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "orders/stock.h"
 
 namespace orderd::orders {
 
@@ -47,7 +48,37 @@ struct ClearAttention {
   std::string kind;
 };
 
-using Effect = std::variant<EnqueueJob, ScheduleTimer, CancelTimer, FlagAttention, ClearAttention>;
+// Stock movements of one purchase order (stock.h does the arithmetic, all
+// lines or none). Keyed by order id: the engine applies each at most once
+// per order (the decision emits it only on the state change that causes it).
+struct ReleaseStock {  // reserved → available (order closed)
+  std::string order_id;
+  std::vector<StockLine> lines;
+};
+struct CommitStock {  // reserved → sold (commit_stock step)
+  std::string order_id;
+  std::vector<StockLine> lines;
+};
+struct ReturnStock {  // sold → available (order refunded)
+  std::string order_id;
+  std::vector<StockLine> lines;
+};
+
+// Add `points` to the user's balance (award_points step).
+struct AwardPoints {
+  std::string order_id;
+  std::string user;
+  int64_t points = 0;
+};
+// Take back points awarded for this order (refund).
+struct RevokePoints {
+  std::string order_id;
+  std::string user;
+  int64_t points = 0;
+};
+
+using Effect = std::variant<EnqueueJob, ScheduleTimer, CancelTimer, FlagAttention, ClearAttention, ReleaseStock,
+                            CommitStock, ReturnStock, AwardPoints, RevokePoints>;
 using Effects = std::vector<Effect>;
 
 }  // namespace orderd::orders
