@@ -1,0 +1,80 @@
+// purchase_json.cpp — storage and API representations of a Purchase.
+#include "orders/purchase.h"
+
+namespace orderd::orders {
+
+namespace {
+Json time_or_null(TimeMs t) { return t == 0 ? Json(nullptr) : Json(format_rfc3339(t)); }
+const char* step_state(bool done) { return done ? "done" : "pending"; }
+}  // namespace
+
+Json to_storage(const Purchase& p) {
+  Json items = Json::array(), pays = Json::array(), events = Json::array();
+  for (const auto& it : p.items) items.push_back({{"sku", it.sku}, {"qty", it.qty}, {"price", it.price}});
+  for (const auto& y : p.payments)
+    pays.push_back({{"id", y.payment_id}, {"amount", y.amount}, {"at", y.at}, {"kept", y.kept},
+                    {"refund", static_cast<int>(y.refund)}, {"rf", y.refund_failures}});
+  for (const auto& e : p.events) events.push_back({{"at", e.at}, {"type", e.type}, {"detail", e.detail}});
+  return {{"id", p.id}, {"user", p.user}, {"items", items}, {"amount", p.amount}, {"paid", p.paid},
+          {"refunded", p.refunded}, {"notify_url", p.notify_url}, {"created_at", p.created_at},
+          {"pay_deadline_at", p.pay_deadline_at}, {"status", p.status},
+          {"steps", {p.commit_stock_done, p.award_points_done, p.notify_done}}, {"payments", pays},
+          {"events", events}, {"flags", p.flags}, {"qp", p.query_pending}, {"qf", p.query_failures},
+          {"cf", p.close_failures}, {"v", p.version}};
+}
+
+std::optional<Purchase> purchase_from_storage(const Json& j) {
+  try {
+    Purchase p;
+    p.id = j.at("id").get<std::string>();
+    p.user = j.at("user").get<std::string>();
+    for (const auto& it : j.at("items"))
+      p.items.push_back({it.at("sku").get<std::string>(), it.at("qty").get<int64_t>(), it.at("price").get<int64_t>()});
+    p.amount = j.at("amount").get<int64_t>();
+    p.paid = j.at("paid").get<int64_t>();
+    p.refunded = j.at("refunded").get<int64_t>();
+    p.notify_url = j.at("notify_url").get<std::string>();
+    p.created_at = j.at("created_at").get<TimeMs>();
+    p.pay_deadline_at = j.at("pay_deadline_at").get<TimeMs>();
+    p.status = j.at("status").get<std::string>();
+    const auto& st = j.at("steps");
+    p.commit_stock_done = st.at(0).get<bool>();
+    p.award_points_done = st.at(1).get<bool>();
+    p.notify_done = st.at(2).get<bool>();
+    for (const auto& y : j.at("payments")) {
+      Payment pay{y.at("id").get<std::string>(), y.at("amount").get<int64_t>(), y.at("at").get<TimeMs>()};
+      pay.kept = y.at("kept").get<bool>();
+      const int refund = y.at("refund").get<int>();
+      if (refund < 0 || refund > static_cast<int>(RefundState::kDone)) return std::nullopt;
+      pay.refund = static_cast<RefundState>(refund);
+      pay.refund_failures = y.at("rf").get<int>();
+      p.payments.push_back(pay);
+    }
+    for (const auto& e : j.at("events"))
+      p.events.push_back({e.at("at").get<TimeMs>(), e.at("type").get<std::string>(), e.at("detail").get<std::string>()});
+    p.flags = j.at("flags").get<std::vector<std::string>>();
+    p.query_pending = j.at("qp").get<bool>();
+    p.query_failures = j.at("qf").get<int>();
+    p.close_failures = j.at("cf").get<int>();
+    p.version = j.at("v").get<uint64_t>();
+    return p;
+  } catch (const Json::exception&) {
+    return std::nullopt;
+  }
+}
+
+Json to_api(const Purchase& p) {
+  Json items = Json::array(), events = Json::array(), ids = Json::array();
+  for (const auto& it : p.items) items.push_back({{"sku", it.sku}, {"qty", it.qty}, {"price", it.price}});
+  for (const auto& e : p.events) events.push_back({{"at", format_rfc3339(e.at)}, {"type", e.type}, {"detail", e.detail}});
+  for (const auto& y : p.payments) ids.push_back(y.payment_id);
+  Json steps = {{"commit_stock", step_state(p.commit_stock_done)}, {"award_points", step_state(p.award_points_done)}};
+  if (!p.notify_url.empty()) steps["notify"] = step_state(p.notify_done);
+  return {{"id", p.id}, {"status", p.status}, {"user", p.user}, {"items", items}, {"amount", p.amount},
+          {"paid", p.paid}, {"refunded", p.refunded}, {"created_at", time_or_null(p.created_at)},
+          {"pay_deadline_at", time_or_null(p.pay_deadline_at)}, {"steps", steps}, {"events", events},
+          {"payment_ids", ids}, {"flags", p.flags}, {"version", p.version},
+          {"notify_url", p.notify_url.empty() ? Json(nullptr) : Json(p.notify_url)}};
+}
+
+}  // namespace orderd::orders
