@@ -357,3 +357,18 @@ TEST_CASE("purchase: random event sequences keep funds identity and stock invari
   CHECK(settled_closed > 0);  // the sequence does reach the interesting ends
   CHECK(refunded > 0);
 }
+
+TEST_CASE("purchase: check_funds reports broken identities", "[purchase]") {
+  Fixture f;
+  f.pay("pay_1", 3998);
+  Purchase bad = f.p;
+  bad.paid += 1;  // paid field disagrees with payments
+  CHECK(check_funds(bad).has_value());
+  bad = f.p;
+  bad.payments[0].kept = false;  // paid order without its payment, no refund queued
+  CHECK(check_funds(bad).has_value());
+  bad = f.p;
+  bad.status = "closed";  // closed order keeping money
+  CHECK(check_funds(bad).has_value());
+  CHECK_FALSE(check_funds(f.p).has_value());
+}
