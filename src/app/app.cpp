@@ -5,6 +5,11 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -15,7 +20,10 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "http/waiters.h"
+#include "orders/purchase_service.h"
 #include "orders/recharge_service.h"
+#include "provider/sim_provider.h"
+#include "store/async_commit.h"
 #include "provider/factory.h"
 #include "provider/signature.h"
 #include "queue/runner.h"
@@ -72,8 +80,11 @@ struct App::Impl {
   std::unique_ptr<queue::Runner> runner;
   std::shared_ptr<provider::Provider> provider;
   std::shared_ptr<provider::SimWorld> sim_world;
+  std::shared_ptr<provider::SimProvider> sim_provider;  // null unless --provider sim
+  std::string notify_secret;
   std::unique_ptr<orders::Context> ctx;
   std::unique_ptr<orders::RechargeService> recharges;
+  std::unique_ptr<orders::PurchaseService> purchases;
   http::Waiters waiters;
   http::Router router;
   std::unique_ptr<http::ApiDeps> deps;
@@ -97,6 +108,8 @@ struct App::Impl {
       return ok_status();
     }
     if (rec.kind == orders::kTimerDeadline) return recharges->on_deadline_timer(txn, rec);
+    if (rec.kind == orders::kTimerUnpaid || rec.kind == orders::kTimerRefundRecheck)
+      return purchases->on_timer(txn, rec);
     spdlog::warn("timer {} of unknown kind '{}' dropped", rec.id, rec.kind);
     return ok_status();
   }
@@ -137,16 +150,37 @@ struct App::Impl {
     co_return res->status;
   }
 
+  // Every --scan-interval: one reconciler pass in a mutation (purchase_service.h).
+  asio::awaitable<void> reconciler() {
+    asio::steady_timer tick(worker_io);
+    while (!draining.load()) {
+      tick.expires_after(std::chrono::milliseconds(std::max<DurationMs>(cfg.scan_interval_ms, 10)));
+      auto [ec] = co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec || draining.load()) co_return;
+      auto pass = [this](store::WriteTxn& txn) { return purchases->reconcile(txn); };
+      auto touched = co_await store::async_commit<size_t>(*writer, std::move(pass));
+      if (!touched) spdlog::warn("reconciler pass failed: {}", touched.error().message);
+      else if (*touched > 0) spdlog::warn("reconciler re-queued work of {} stuck order(s)", *touched);
+    }
+  }
+
   Json stats() {
     auto ts = timer_service->stats();
     auto [used, map] = env->usage();
     Json by_status = recharges->count_by_status();
+    const auto& pc = purchases->counters();
+    Json purchase_stats = {{"by_status", purchases->count_by_status()},
+                           {"created_total", pc.created.load()},
+                           {"finished_total", pc.completed.load() + pc.closed.load() + pc.refunded.load()},
+                           {"payments_total", pc.payments.load()},
+                           {"refunds_total", pc.refunds.load()}};
     store::ReadTxn txn(*env);
     const auto& c = recharges->counters();
     return {{"now", format_rfc3339(clock.now_ms())},
             {"recharges", {{"by_status", by_status},
                            {"created_total", c.created.load()},
                            {"finished_total", c.succeeded.load() + c.failed.load() + c.timed_out.load()}}},
+            {"purchases", purchase_stats},
             {"queue", {{"ready", ready.ready_count()},
                        {"leased", ready.leased_count()},
                        {"jobs_total", txn.count(env->table("jobs"))},
@@ -183,13 +217,14 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
     secret = *s;
   }
   a.webhook_secret = cfg.webhook_secret.empty() ? secret : cfg.webhook_secret;
+  a.notify_secret = secret;
   a.writer = std::make_unique<store::Writer>(a.env, clock);
   a.writer->set_observer([&a](size_t, uint64_t, bool ok) { a.storage_failing = !ok; });
   a.timer_service = std::make_unique<timer::TimerService>(
       a.env, clock, [&a](uint64_t id, TimeMs due, std::function<void(bool)> done) { a.on_fire(id, due, std::move(done)); });
   a.timers = std::make_unique<timer::TimerStore>(a.timer_service.get());
   a.jobs = std::make_unique<queue::JobStore>(*a.timers, &a.ready);
-  auto prov = provider::make_provider(cfg, a.worker_io.get_executor(), &a.sim_world);
+  auto prov = provider::make_provider(cfg, a.worker_io.get_executor(), &a.sim_world, &a.sim_provider, &clock);
   if (!prov) return prov.error();
   a.provider = *prov;
   a.ctx = std::make_unique<orders::Context>(orders::Context{*a.writer, *a.jobs, *a.timers, clock,
@@ -205,6 +240,14 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
   a.runner = std::make_unique<queue::Runner>(a.worker_io, *a.writer, *a.jobs, a.ready, clock, cfg.workers, seed ^ 0x9e37,
                                              cfg.attempt_timeout_ms + 60'000);
   a.recharges->register_jobs(*a.runner);
+  orders::PurchaseServiceSettings ps;
+  ps.decisions.unpaid_timeout_ms = cfg.unpaid_timeout_ms;
+  ps.decisions.refund_recheck_ms = cfg.refund_recheck_ms;
+  ps.call_timeout_ms = std::min<DurationMs>(cfg.attempt_timeout_ms, 30'000);
+  a.purchases = std::make_unique<orders::PurchaseService>(
+      *a.ctx, *a.provider, [&a](std::string url, std::string body) { return a.send_webhook(std::move(url), std::move(body)); },
+      ps, seed ^ 0x5eed);
+  a.purchases->register_jobs(*a.runner);
   a.deps = std::make_unique<http::ApiDeps>(http::ApiDeps{
       *a.recharges, *a.writer, *a.jobs, a.waiters, clock, cfg.admin_token,
       [&a] {
@@ -213,7 +256,18 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
       [&a] { return a.stats(); },
       [&a] { return metrics_text(a.stats()); }});
   http::add_system_routes(a.router, *a.deps);
+  a.deps->purchases = a.purchases.get();
+  a.deps->notify_secret = secret;
+  if (a.sim_provider) {
+    a.deps->sim_pay = [&a](const std::string& id, int64_t amount, DurationMs delay, bool even_if_closed) -> Result<Json> {
+      auto paid = a.sim_provider->pay(id, amount, delay, even_if_closed);
+      if (!paid) return paid.error();
+      return Json{{"order_id", id}, {"payment_id", paid->payment_id}, {"amount", paid->amount},
+                  {"status", "SUCCESS"}, {"notify", "sent to /v1/payments/notify"}};
+    };
+  }
   http::add_recharge_routes(a.router, *a.deps);
+  http::add_order_routes(a.router, *a.deps);
   http::ServerOptions so;
   so.listen = cfg.listen;
   so.max_connections = cfg.max_connections;
@@ -229,6 +283,17 @@ Status App::start() {
   if (!st) return st;
   a.timer_service->start();
   a.runner->start();
+  if (a.sim_provider) {
+    // The simulated provider sends its signed notifies over HTTP to this server, as a real one would.
+    auto host = a.cfg.listen.substr(0, a.cfg.listen.rfind(':'));
+    if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") host = "127.0.0.1";
+    auto sink = provider::make_http_notify_sink(a.worker_io.get_executor(),
+                                                "http://" + host + ":" + std::to_string(a.server->port()) +
+                                                    "/v1/payments/notify");
+    if (!sink) return sink.error();
+    a.sim_provider->set_notify(a.notify_secret, *sink);
+  }
+  asio::co_spawn(a.worker_io, a.reconciler(), asio::detached);
   run_threads(a.worker_threads, a.worker_io, 2);
   run_threads(a.http_threads, a.http_io, std::max(1, a.cfg.http_threads));
   a.ready_flag = true;

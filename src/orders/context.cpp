@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "orders/inventory.h"
 #include "store/keys.h"
 
 namespace orderd::orders {
@@ -44,21 +45,11 @@ Status apply_effects(Context& ctx, store::WriteTxn& txn, const Effects& effects,
               auto r = txn.del(txn.table("attention"), store::pair_key(e.order_id, e.kind));
               return r ? ok_status() : Status(r.error());
             },
-            [&](const ReleaseStock&) -> Status {
-              return Error::make(ErrorCode::kInternal, "effect ReleaseStock not wired yet");
-            },
-            [&](const CommitStock&) -> Status {
-              return Error::make(ErrorCode::kInternal, "effect CommitStock not wired yet");
-            },
-            [&](const ReturnStock&) -> Status {
-              return Error::make(ErrorCode::kInternal, "effect ReturnStock not wired yet");
-            },
-            [&](const AwardPoints&) -> Status {
-              return Error::make(ErrorCode::kInternal, "effect AwardPoints not wired yet");
-            },
-            [&](const RevokePoints&) -> Status {
-              return Error::make(ErrorCode::kInternal, "effect RevokePoints not wired yet");
-            },
+            [&](const ReleaseStock& e) -> Status { return move_stock(txn, e.lines, StockMove::kRelease); },
+            [&](const CommitStock& e) -> Status { return move_stock(txn, e.lines, StockMove::kCommit); },
+            [&](const ReturnStock& e) -> Status { return move_stock(txn, e.lines, StockMove::kReturn); },
+            [&](const AwardPoints& e) -> Status { return add_points(txn, e.user, e.points); },
+            [&](const RevokePoints& e) -> Status { return add_points(txn, e.user, -e.points); },
         },
         effect);
     if (!st) return st;

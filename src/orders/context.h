@@ -29,6 +29,14 @@ struct Context {
 // Applies effects inside the caller's txn. Errors: the txn's write errors.
 [[nodiscard]] Status apply_effects(Context& ctx, store::WriteTxn& txn, const Effects& effects, TimeMs now);
 
+// The answer of a mutating request: HTTP status and body; `replayed` when
+// it came from an Idempotency-Key record.
+struct CreateAnswer {
+  int status = 202;
+  Json body;
+  bool replayed = false;
+};
+
 // Needs-attention list (table `attention`).
 struct AttentionItem {
   std::string order_id, kind, detail;

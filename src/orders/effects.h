@@ -81,4 +81,11 @@ using Effect = std::variant<EnqueueJob, ScheduleTimer, CancelTimer, FlagAttentio
                             CommitStock, ReturnStock, AwardPoints, RevokePoints>;
 using Effects = std::vector<Effect>;
 
+// What a decision comes to: whether the order changed, and the effects to
+// apply with it in the same transaction.
+struct Decision {
+  bool changed = false;  // false: nothing to write (duplicate/stale event)
+  Effects effects;
+};
+
 }  // namespace orderd::orders

@@ -54,6 +54,15 @@ void start_close(Purchase& p, TimeMs now, const std::string& why, Decision* d) {
   event(p, now, "closing", why);
 }
 
+void close_now(Purchase& p, TimeMs now, const std::string& why, Decision* d) {
+  p.status = "closed";
+  p.close_failures = 0;
+  p.query_pending = false;
+  d->effects.push_back(CancelTimer{unpaid_timer_key(p.id)});
+  d->effects.push_back(ReleaseStock{p.id, stock_lines(p)});
+  event(p, now, "closed", why);
+}
+
 void ask_payment(Purchase& p, TimeMs now, const PurchaseSettings& s, uint64_t random, Decision* d) {
   TimeMs at = now;
   if (p.query_failures > 0) at += backoff_delay(p.query_failures, s.retry_base_ms, s.retry_cap_ms, random);
@@ -147,12 +156,12 @@ void on_payment(Purchase& p, const std::string& payment_id, int64_t amount, Time
   event(p, now, "refund_queued", "automatic refund of " + payment_id);
 }
 
-void on_unpaid_deadline(Purchase& p, TimeMs now, Decision* d) {
+void on_unpaid_deadline(Purchase& p, TimeMs now, const PurchaseSettings& s, Decision* d) {
   if (p.status != "pending_payment" || p.query_pending) return;
   touch(p, d);
   p.query_failures = 0;
   event(p, now, "unpaid_deadline", "asking the provider for the payment status");
-  ask_payment(p, now, PurchaseSettings{}, 0, d);
+  ask_payment(p, now, s, 0, d);
 }
 
 void on_payment_query(Purchase& p, PayQuery answer, const std::string& payment_id, int64_t amount, TimeMs now,
@@ -168,8 +177,23 @@ void on_payment_query(Purchase& p, PayQuery answer, const std::string& payment_i
   p.query_pending = false;
   p.query_failures = 0;
   // kUnpaid, or kPaid that did not pay the order (known id or wrong amount).
-  if (p.status == "pending_payment" || p.status == "closing")
+  if (p.status == "pending_payment") {
     start_close(p, now, answer == PayQuery::kUnpaid ? "provider: unpaid" : "provider: no payment of the order amount", d);
+    return;
+  }
+  if (p.status != "closing") return;
+  if (answer == PayQuery::kPaid) {
+    // The close was refused because the provider holds a payment that does
+    // not pay this order (wrong amount: recorded above and being refunded).
+    // It will refuse every close, so the order closes here.
+    close_now(p, now, "provider holds a payment that does not pay the order (refunded); closed", d);
+    return;
+  }
+  // "already paid" then "unpaid": ask again to close, with back-off.
+  p.close_failures++;
+  d->effects.push_back(EnqueueJob{kJobClose, p.id, now + backoff_delay(p.close_failures, s.retry_base_ms, s.retry_cap_ms, random),
+                                  Json::object()});
+  event(p, now, "close_retry", "provider reported no payment after refusing the close");
 }
 
 void on_close_result(Purchase& p, CloseResult result, TimeMs now, const PurchaseSettings& s, uint64_t random,
@@ -178,11 +202,7 @@ void on_close_result(Purchase& p, CloseResult result, TimeMs now, const Purchase
   touch(p, d);
   switch (result) {
     case CloseResult::kClosed:
-      p.status = "closed";
-      p.close_failures = 0;
-      d->effects.push_back(CancelTimer{unpaid_timer_key(p.id)});
-      d->effects.push_back(ReleaseStock{p.id, stock_lines(p)});
-      event(p, now, "closed", "provider closed the payment; stock released");
+      close_now(p, now, "provider closed the payment; stock released", d);
       break;
     case CloseResult::kAlreadyPaid:
       p.query_failures = 0;

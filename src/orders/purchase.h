@@ -42,7 +42,6 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "orders/effects.h"
-#include "orders/recharge.h"  // Decision (shared by all order kinds)
 
 namespace orderd::orders {
 
@@ -103,6 +102,7 @@ struct Purchase {
   int query_failures = 0;
   int close_failures = 0;
   uint64_t version = 0;  // bumped on every change
+  TimeMs updated_at = 0;  // set by the engine on every save (reconciler: "stuck since")
 };
 
 // Job and timer names used by purchases.
@@ -146,13 +146,17 @@ void on_payment(Purchase& p, const std::string& payment_id, int64_t amount, Time
 
 // Timer po_unpaid fired. Only pending_payment reacts (→ job po_query_payment);
 // otherwise, or if a query is already outstanding, no change.
-void on_unpaid_deadline(Purchase& p, TimeMs now, Decision* d);
+void on_unpaid_deadline(Purchase& p, TimeMs now, const PurchaseSettings& s, Decision* d);
 
 // Answer of po_query_payment. kPaid carries payment_id/amount and is handled
 // as on_payment (idempotent); if the order is still pending_payment after
 // that (nothing new, or a wrong amount) it goes on to close. kUnpaid →
 // closing + job po_close. kFailed → query again with back-off.
-// Stale (no query outstanding) kUnpaid/kFailed → no change.
+// While closing (the close was refused as "already paid"): a kPaid answer
+// that does not pay the order (a known or wrong-amount payment, refunded)
+// closes the order at once (the provider would refuse every close); kUnpaid
+// asks to close again with back-off. Stale (no query outstanding)
+// kUnpaid/kFailed → no change.
 enum class PayQuery { kPaid, kUnpaid, kFailed };
 void on_payment_query(Purchase& p, PayQuery answer, const std::string& payment_id, int64_t amount, TimeMs now,
                       const PurchaseSettings& s, uint64_t random, Decision* d);

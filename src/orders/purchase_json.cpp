@@ -20,7 +20,7 @@ Json to_storage(const Purchase& p) {
           {"pay_deadline_at", p.pay_deadline_at}, {"status", p.status},
           {"steps", {p.commit_stock_done, p.award_points_done, p.notify_done}}, {"payments", pays},
           {"events", events}, {"flags", p.flags}, {"qp", p.query_pending}, {"qf", p.query_failures},
-          {"cf", p.close_failures}, {"v", p.version}};
+          {"cf", p.close_failures}, {"v", p.version}, {"u", p.updated_at}};
 }
 
 std::optional<Purchase> purchase_from_storage(const Json& j) {
@@ -57,6 +57,7 @@ std::optional<Purchase> purchase_from_storage(const Json& j) {
     p.query_failures = j.at("qf").get<int>();
     p.close_failures = j.at("cf").get<int>();
     p.version = j.at("v").get<uint64_t>();
+    p.updated_at = j.value("u", TimeMs{0});
     return p;
   } catch (const Json::exception&) {
     return std::nullopt;

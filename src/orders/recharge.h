@@ -87,10 +87,6 @@ inline constexpr const char* kJobWebhook = "rc_webhook";
 inline constexpr const char* kTimerDeadline = "rc_deadline";
 std::string deadline_timer_key(const std::string& id);
 
-struct Decision {
-  bool changed = false;  // false: nothing to write (duplicate/stale event)
-  Effects effects;
-};
 
 // A new order. REQUIRES: amount > 0, account non-empty (validated by caller).
 Recharge create_recharge(std::string id, std::string account, int64_t amount, std::string notify_url, TimeMs now,

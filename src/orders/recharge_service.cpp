@@ -132,39 +132,18 @@ std::optional<Recharge> RechargeService::get(const std::string& id) const {
 }
 
 ListPage RechargeService::list(const std::string& status, size_t limit, const std::string& after) const {
-  ListPage page;
   store::ReadTxn txn(ctx_.writer.env());
-  const bool by_status = !status.empty();
-  auto c = txn.cursor(txn.table(by_status ? "rc_status" : "recharges"));
-  const std::string prefix = by_status ? store::pair_key(status, "") : "";
-  // Position on the newest entry strictly older than `after`, walking backwards.
-  bool ok;
-  const std::string start = prefix + (after.empty() ? std::string("\xff") : after);
-  if (c.seek(start)) ok = c.prev();
-  else ok = c.last();
-  for (; ok; ok = c.prev()) {
-    auto key = c.key();
-    if (!prefix.empty() && key.substr(0, prefix.size()) != prefix) break;
-    std::string id(key.substr(prefix.size()));
-    if (page.items.size() == limit) {
-      page.next = page.items.empty() ? std::nullopt : std::optional<std::string>(page.items.back()["id"]);
-      break;
-    }
-    if (auto r = load_recharge(txn, id)) page.items.push_back(to_api(*r));
-  }
-  return page;
+  return list_newest(txn, "recharges", "rc_status", status, limit, after,
+                     [](const store::Txn& t, const std::string& id) -> std::optional<Json> {
+                       auto r = load_recharge(t, id);
+                       if (!r) return std::nullopt;
+                       return to_api(*r);
+                     });
 }
 
 std::map<std::string, uint64_t> RechargeService::count_by_status() const {
-  std::map<std::string, uint64_t> counts;
-  for (const char* s : {"queued", "processing", "succeeded", "failed", "timed_out"}) counts[s] = 0;
   store::ReadTxn txn(ctx_.writer.env());
-  auto c = txn.cursor(txn.table("rc_status"));
-  for (bool ok = c.first(); ok; ok = c.next()) {
-    auto key = c.key();
-    counts[std::string(key.substr(0, key.find('\0')))]++;
-  }
-  return counts;
+  return orders::count_by_status(txn, "rc_status", {"queued", "processing", "succeeded", "failed", "timed_out"});
 }
 
 void RechargeService::register_jobs(queue::Runner& runner) {

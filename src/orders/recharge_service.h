@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "orders/context.h"
+#include "orders/listing.h"
 #include "orders/recharge.h"
 #include "provider/provider.h"
 #include "queue/runner.h"
@@ -39,20 +40,11 @@ struct CreateRechargeRequest {
   std::string body_hash;        // sha256 of the raw body, for Idempotency-Key reuse checks
 };
 
-struct CreateAnswer {
-  int status = 202;
-  Json body;
-  bool replayed = false;  // answered from the Idempotency-Key record
-};
 
 struct RechargeCounters {
   std::atomic<uint64_t> created{0}, succeeded{0}, failed{0}, timed_out{0}, late_results{0}, attempts{0};
 };
 
-struct ListPage {
-  std::vector<Json> items;
-  std::optional<std::string> next;
-};
 
 class RechargeService {
  public:

@@ -13,6 +13,13 @@
 //   rc_status    status ‖ 0x00 ‖ id                     (empty): list by status, newest last
 //   idem         scope ‖ 0x00 ‖ Idempotency-Key         {body_sha256, status, body, at}
 //   attention    order_id ‖ 0x00 ‖ kind                 {detail, since}
+//   orders       "po_" ‖ 16 hex (creation order)        the purchase order
+//   order_status status ‖ 0x00 ‖ id                     (empty): list by status
+//   skus         sku                                    {price, stock, available, reserved, sold}
+//   users        user                                   {points}
+//   payments     payment_id                             order id (payment_id is unique across orders)
+//   po_money     order id                               (empty): orders owing money back or with
+//                                                       fulfilment steps unfinished (reconciler's scan)
 //
 // Worked example: a 3-minute recharge deadline for rc_00018f2a3b4c0001
 // created at 1_700_000_000_000 ms is stored as
@@ -30,7 +37,7 @@ namespace orderd::store {
 // Every table the environment opens at start. Adding a table: add it here.
 inline constexpr const char* kTables[] = {
     "meta", "timers_due", "timers_key", "jobs", "dead", "recharges", "rc_status", "idem", "attention",
-    "orders", "order_status", "skus", "users", "payments",
+    "orders", "order_status", "skus", "users", "payments", "po_money",
 };
 
 inline void append_u64(std::string& out, uint64_t v) {

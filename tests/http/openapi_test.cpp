@@ -58,6 +58,7 @@ TEST_CASE("openapi.yaml documents exactly the router's routes", "[http][openapi]
   http::Router router;
   http::add_system_routes(router, deps);
   http::add_recharge_routes(router, deps);
+  http::add_order_routes(router, deps);
   auto routes = router.routes();
   std::set<std::string> served(routes.begin(), routes.end());
   auto documented = documented_routes();

@@ -66,7 +66,7 @@ struct Fixture {
   }
   Decision deadline() {
     Decision d;
-    on_unpaid_deadline(p, clock.now_ms(), &d);
+    on_unpaid_deadline(p, clock.now_ms(), s, &d);
     return apply(d);
   }
   Decision query(PayQuery q, const std::string& id = "", int64_t amount = 0) {
@@ -239,6 +239,43 @@ TEST_CASE("purchase: provider answers already_paid to the close", "[purchase]") 
   Decision d2;
   CHECK(cancel_purchase(f.p, f.clock.now_ms(), &d2).error().code == ErrorCode::kConflict);
   CHECK_FALSE(d2.changed);
+}
+
+TEST_CASE("purchase: a wrong-amount payment at the provider does not loop close → already_paid", "[purchase]") {
+  Fixture f;
+  f.pay("pay_w", 100);  // wrong amount: recorded, refund queued, order stays pending
+  REQUIRE(f.p.status == "pending_payment");
+  f.clock.advance(30 * 60'000);
+  f.deadline();
+  // The provider reports the (known) wrong payment: not the order's payment → close.
+  auto q = f.query(PayQuery::kPaid, "pay_w", 100);
+  CHECK(f.p.status == "closing");
+  CHECK(has_job(q.effects, kJobClose));
+  // The provider refuses the close: it holds a payment. Ask what it holds…
+  auto c = f.close(CloseResult::kAlreadyPaid);
+  CHECK(has_job(c.effects, kJobQueryPayment));
+  // …the same wrong payment: the order closes instead of asking to close again.
+  auto q2 = f.query(PayQuery::kPaid, "pay_w", 100);
+  CHECK(f.p.status == "closed");
+  CHECK_FALSE(has_job(q2.effects, kJobClose));
+  CHECK(f.a.reserved == 0);
+  CHECK(f.a.available == 10);
+  CHECK(f.p.paid == 100);
+  CHECK(outstanding(f.p) == 100);  // the wrong payment is still on its way back
+}
+
+TEST_CASE("purchase: already_paid then unpaid retries the close with back-off", "[purchase]") {
+  Fixture f;
+  Decision d;
+  REQUIRE(cancel_purchase(f.p, f.clock.now_ms(), &d).ok());
+  f.apply(d);
+  f.close(CloseResult::kAlreadyPaid);
+  auto q = f.query(PayQuery::kUnpaid);
+  auto jobs = effects_of<EnqueueJob>(q.effects);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].type == kJobClose);
+  CHECK(jobs[0].not_before > f.clock.now_ms());
+  CHECK(f.p.status == "closing");
 }
 
 TEST_CASE("purchase: failed close and failed query retry with back-off", "[purchase]") {
