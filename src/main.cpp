@@ -115,8 +115,9 @@ int check(const std::vector<std::string>& args) {
     return 2;
   }
   auto rep = app::check_store(**env, SystemClock::instance().now_ms());
-  std::printf("checked %llu recharges, %llu jobs, %llu dead letters, %llu timers\n",
-              static_cast<unsigned long long>(rep.recharges), static_cast<unsigned long long>(rep.jobs),
+  std::printf("checked %llu recharges, %llu purchase orders, %llu SKUs, %llu jobs, %llu dead letters, %llu timers\n",
+              static_cast<unsigned long long>(rep.recharges), static_cast<unsigned long long>(rep.orders),
+              static_cast<unsigned long long>(rep.skus), static_cast<unsigned long long>(rep.jobs),
               static_cast<unsigned long long>(rep.dead), static_cast<unsigned long long>(rep.timers));
   for (auto& v : rep.violations) std::printf("VIOLATION %s: %s\n", v.kind.c_str(), v.detail.c_str());
   std::printf("%zu violations\n", rep.violations.size());

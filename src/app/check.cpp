@@ -95,6 +95,7 @@ CheckReport check_store(const store::Env& env, TimeMs now) {
   check_timers(txn, rep, timer_keys);
   check_jobs(txn, rep, timer_keys, now);
   check_recharges(txn, rep, timer_keys, now);
+  check_purchases(txn, rep, timer_keys, now);
   return rep;
 }
 
