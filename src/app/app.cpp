@@ -171,7 +171,7 @@ struct App::Impl {
     const auto& pc = purchases->counters();
     Json purchase_stats = {{"by_status", purchases->count_by_status()},
                            {"created_total", pc.created.load()},
-                           {"finished_total", pc.completed.load() + pc.closed.load() + pc.refunded.load()},
+                           {"finished_total", pc.completed.load() + pc.closed.load()},  // first finish; refunds counted apart
                            {"payments_total", pc.payments.load()},
                            {"refunds_total", pc.refunds.load()}};
     store::ReadTxn txn(*env);
