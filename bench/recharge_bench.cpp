@@ -5,82 +5,28 @@
 //
 // usage: recharge_bench ORDERD_EXE [seconds=10] [connections=64]
 // Prints a table and a final `key=value` line. Loopback only, bounded time.
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
-#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "http/client.h"
+#include "bench_http.h"
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using orderd::http::Client;
-
-extern char** environ;
+using namespace orderd::bench;
 
 namespace {
-
-struct Server {
-  pid_t pid = -1;
-  std::string dir, base;
-  unsigned short port = 0;
-};
-
-unsigned short free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
-Server start_server(const std::string& exe) {
-  Server s;
-  char tmpl[] = "/tmp/orderd-bench-XXXXXX";
-  s.dir = mkdtemp(tmpl);
-  s.port = free_port();
-  s.base = "http://127.0.0.1:" + std::to_string(s.port);
-  std::vector<std::string> args = {exe, "serve", "--data", s.dir + "/data", "--listen", "127.0.0.1:" + std::to_string(s.port),
-                                   "--sim-latency", "0ms", "--log-level", "warn", "--workers", "256"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  if (posix_spawn(&s.pid, exe.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
-    std::perror("spawn orderd");
-    std::exit(1);
-  }
-  return s;
-}
-
-void stop_server(Server& s) {
-  if (s.pid > 0) {
-    kill(s.pid, SIGTERM);
-    int st = 0;
-    waitpid(s.pid, &st, 0);
-  }
-  std::filesystem::remove_all(s.dir);
-}
-
-double pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
 
 struct Run {
   std::mutex mu;
@@ -119,17 +65,7 @@ asio::awaitable<void> open_loop(std::shared_ptr<Client> c, Run& run, Clock::time
   }
 }
 
-nlohmann::json stats(asio::io_context& io, std::shared_ptr<Client> c) {
-  nlohmann::json out;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    std::vector<std::pair<std::string, std::string>> headers;
-    auto r = co_await c->request("GET", "/v1/stats", "", std::move(headers), 5'000);
-    if (r && r->status == 200) out = nlohmann::json::parse(r->body, nullptr, false);
-  }, asio::detached);
-  io.restart();
-  io.run();
-  return out;
-}
+nlohmann::json stats(asio::io_context& io, std::shared_ptr<Client> c) { return get_stats(io, c); }
 
 uint64_t finished(const nlohmann::json& s) {
   if (!s.is_object()) return 0;
@@ -149,8 +85,7 @@ int main(int argc, char** argv) {
   Server srv = start_server(exe);
   asio::io_context io;
   auto client = *Client::create(io.get_executor(), srv.base, static_cast<size_t>(conns) + 8);
-  for (int i = 0; i < 150 && finished(stats(io, client)) == 0 && stats(io, client).is_null(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  wait_up(io, client);
 
   // Phase 1: maximum rate, closed loop, then wait for every order to succeed.
   Run max_run;

@@ -7,6 +7,8 @@
 #             with 1M/10M pending timers (see bench/engine_bench.cpp)
 #   recharge  BUILD_DIR/recharge_bench: end-to-end recharge orders/s against a
 #             real `orderd serve` (sim latency 0, fsync on), create p50/p99
+#   purchase  BUILD_DIR/purchase_bench: create -> pay -> completed orders/s with
+#             20,000 unpaid orders' 30-minute timers pending
 #   rabbitmq  (later) the same closed-loop durable enqueue against RabbitMQ
 #   redis     (later) the same against Redis with appendfsync always
 # Each section prints its table and ends with one line of key=value figures.
@@ -16,7 +18,7 @@
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
-SECTIONS=${BENCH_SECTIONS:-"engine recharge rabbitmq redis"}
+SECTIONS=${BENCH_SECTIONS:-"engine recharge purchase rabbitmq redis"}
 
 section() { printf '\n== %s ==\n' "$1"; }
 
@@ -34,6 +36,11 @@ run_recharge() {
   "$BUILD_DIR/recharge_bench" "$BUILD_DIR/orderd" "${ORDERD_BENCH_RECHARGE_S:-10}" 64
 }
 
+run_purchase() {
+  section "purchase: end to end through orderd serve"
+  "$BUILD_DIR/purchase_bench" "$BUILD_DIR/orderd" "${ORDERD_BENCH_PURCHASE_S:-10}" 64 "${ORDERD_BENCH_UNPAID:-20000}"
+}
+
 run_rabbitmq() {
   section "rabbitmq: durable publish with confirms"
   echo "skipped: not yet implemented"
@@ -48,6 +55,7 @@ for s in $SECTIONS; do
   case "$s" in
     engine) run_engine ;;
     recharge) run_recharge ;;
+    purchase) run_purchase ;;
     rabbitmq) run_rabbitmq ;;
     redis) run_redis ;;
     *) echo "unknown section: $s" >&2; exit 2 ;;
