@@ -5,7 +5,7 @@ PKGS    := libboost1.81-dev liblmdb-dev lmdb-utils nlohmann-json3-dev libspdlog-
            libssl-dev cmake ccache ninja-build g++ python3 curl
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench torture clean
 
 deps:
 	@missing=""; for p in $(PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -28,6 +28,10 @@ test: build
 bench: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	bash bench/run.sh $(BUILD)
+
+# kill -9 torture, long version (tests/torture/torture.py; TORTURE_CYCLES, TORTURE_SEED)
+torture: build
+	ORDERD_EXE=$(BUILD)/orderd TORTURE_CYCLES=$${TORTURE_CYCLES:-100} python3 tests/torture/torture.py
 
 clean:
 	rm -rf $(BUILD)
