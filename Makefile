@@ -2,7 +2,7 @@
 BUILD   ?= build
 JOBS    ?= $(shell nproc)
 PKGS    := libboost1.81-dev liblmdb-dev lmdb-utils nlohmann-json3-dev libspdlog-dev catch2 \
-           libssl-dev cmake ccache ninja-build g++ python3 curl
+           libssl-dev prometheus-cpp-dev cmake ccache ninja-build g++ python3 curl
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run test bench torture clean

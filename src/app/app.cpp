@@ -15,7 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "app/metrics_text.h"
+#include "app/metered_provider.h"
+#include "app/metrics.h"
 #include "http/api.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -73,6 +74,7 @@ struct App::Impl {
   std::unique_ptr<timer::TimerStore> timers;
   queue::ReadyQueue ready;
   std::unique_ptr<queue::JobStore> jobs;
+  Metrics metrics;
   asio::io_context worker_io;
   asio::io_context http_io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> worker_guard, http_guard;
@@ -115,6 +117,7 @@ struct App::Impl {
   }
 
   void on_fire(uint64_t id, TimeMs due, std::function<void(bool)> done) {
+    metrics.observe_timer_lateness(static_cast<double>(clock.now_ms() - due) / 1000.0);
     store::Mutation m;
     m.apply = [this, id, due](store::WriteTxn& txn) -> Status {
       auto rec = timers->take(txn, id, due);
@@ -164,6 +167,23 @@ struct App::Impl {
     }
   }
 
+  // Pending timers by kind ("rc_deadline", "po_unpaid", "job", ...): a scan of
+  // timers_key, bounded so a page poll stays cheap; "…_more" when cut short.
+  static Json timer_kinds(const store::Txn& txn) {
+    constexpr size_t kMaxScan = 200'000;
+    std::map<std::string, uint64_t> kinds;
+    auto c = txn.cursor(txn.table("timers_key"));
+    size_t seen = 0;
+    bool ok = c.first();
+    for (; ok && seen < kMaxScan; ok = c.next(), ++seen) {
+      auto key = c.key();
+      kinds[std::string(key.substr(0, key.find('/')))]++;
+    }
+    Json out = kinds;
+    if (ok) out["_more"] = true;
+    return out;
+  }
+
   Json stats() {
     auto ts = timer_service->stats();
     auto [used, map] = env->usage();
@@ -172,20 +192,30 @@ struct App::Impl {
     Json purchase_stats = {{"by_status", purchases->count_by_status()},
                            {"created_total", pc.created.load()},
                            {"finished_total", pc.completed.load() + pc.closed.load()},  // first finish; refunds counted apart
+                           {"finished_by_status", {{"completed", pc.completed.load()},
+                                                   {"closed", pc.closed.load()},
+                                                   {"refunded", pc.refunded.load()}}},
                            {"payments_total", pc.payments.load()},
                            {"refunds_total", pc.refunds.load()}};
     store::ReadTxn txn(*env);
+    const uint64_t ready_n = ready.ready_count(), leased_n = ready.leased_count();
+    const uint64_t jobs_n = txn.count(env->table("jobs"));
     const auto& c = recharges->counters();
     return {{"now", format_rfc3339(clock.now_ms())},
             {"recharges", {{"by_status", by_status},
                            {"created_total", c.created.load()},
-                           {"finished_total", c.succeeded.load() + c.failed.load() + c.timed_out.load()}}},
+                           {"finished_total", c.succeeded.load() + c.failed.load() + c.timed_out.load()},
+                           {"finished_by_status", {{"succeeded", c.succeeded.load()},
+                                                   {"failed", c.failed.load()},
+                                                   {"timed_out", c.timed_out.load()}}}}},
             {"purchases", purchase_stats},
-            {"queue", {{"ready", ready.ready_count()},
-                       {"leased", ready.leased_count()},
-                       {"jobs_total", txn.count(env->table("jobs"))},
+            {"queue", {{"ready", ready_n},
+                       {"leased", leased_n},
+                       {"waiting", jobs_n > ready_n + leased_n ? jobs_n - ready_n - leased_n : 0},
+                       {"jobs_total", jobs_n},
                        {"dead", txn.count(env->table("dead"))}}},
             {"timers", {{"pending", ts.pending_on_disk},
+                        {"by_kind", timer_kinds(txn)},
                         {"in_wheel", ts.in_wheel},
                         {"fired_total", ts.fired_total},
                         {"next_due", ts.next_due_ms ? Json(format_rfc3339(ts.next_due_ms)) : Json(nullptr)}}},
@@ -219,14 +249,17 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
   a.webhook_secret = cfg.webhook_secret.empty() ? secret : cfg.webhook_secret;
   a.notify_secret = secret;
   a.writer = std::make_unique<store::Writer>(a.env, clock);
-  a.writer->set_observer([&a](size_t, uint64_t, bool ok) { a.storage_failing = !ok; });
+  a.writer->set_observer([&a](size_t batch, uint64_t commit_us, bool ok) {
+    a.storage_failing = !ok;
+    a.metrics.observe_commit(batch, static_cast<double>(commit_us) / 1e6, ok);
+  });
   a.timer_service = std::make_unique<timer::TimerService>(
       a.env, clock, [&a](uint64_t id, TimeMs due, std::function<void(bool)> done) { a.on_fire(id, due, std::move(done)); });
   a.timers = std::make_unique<timer::TimerStore>(a.timer_service.get());
   a.jobs = std::make_unique<queue::JobStore>(*a.timers, &a.ready);
   auto prov = provider::make_provider(cfg, a.worker_io.get_executor(), &a.sim_world, &a.sim_provider, &clock);
   if (!prov) return prov.error();
-  a.provider = *prov;
+  a.provider = std::make_shared<MeteredProvider>(*prov, a.metrics);
   a.ctx = std::make_unique<orders::Context>(orders::Context{*a.writer, *a.jobs, *a.timers, clock,
                                                             [&a](const std::string& id) { a.waiters.wake(id); }});
   orders::RechargeSettings rs;
@@ -254,10 +287,8 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
         return a.ready_flag.load() && !a.draining.load() && !a.storage_failing.load() && a.timer_service->ready();
       },
       [&a] { return a.stats(); },
-      [&a] { return metrics_text(a.stats()); }});
+      [&a] { return a.metrics.text(a.stats()); }, a.purchases.get(), secret, nullptr});
   http::add_system_routes(a.router, *a.deps);
-  a.deps->purchases = a.purchases.get();
-  a.deps->notify_secret = secret;
   if (a.sim_provider) {
     a.deps->sim_pay = [&a](const std::string& id, int64_t amount, DurationMs delay, bool even_if_closed) -> Result<Json> {
       auto paid = a.sim_provider->pay(id, amount, delay, even_if_closed);
@@ -271,6 +302,9 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
   http::ServerOptions so;
   so.listen = cfg.listen;
   so.max_connections = cfg.max_connections;
+  so.observer = [&a](const std::string& method, const std::string& route, int status, double seconds) {
+    a.metrics.observe_http(method, route, status, seconds);
+  };
   a.server = std::make_unique<http::Server>(a.http_io, a.router, so);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }

@@ -54,7 +54,7 @@ TEST_CASE("openapi.yaml documents exactly the router's routes", "[http][openapi]
   orders::RechargeService recharges(ctx, sim, nullptr, orders::RechargeSettings{}, 1);
   http::Waiters waiters;
   http::ApiDeps deps{recharges, writer, jobs, waiters, clock, "", [] { return true; }, [] { return http::Json::object(); },
-                     [] { return std::string(); }};
+                     [] { return std::string(); }, nullptr, "", nullptr};
   http::Router router;
   http::add_system_routes(router, deps);
   http::add_recharge_routes(router, deps);

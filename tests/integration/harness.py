@@ -56,6 +56,7 @@ class Proc:
         log = open(os.path.join(self.tmp, self.name + ".log"), "a")
         self.p = subprocess.Popen([EXE, *self.args, "--listen", f"127.0.0.1:{self.port}"], stdout=log,
                                   stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()  # the child has its own copy
 
         def up():
             if self.p.poll() is not None:

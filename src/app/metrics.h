@@ -1,0 +1,39 @@
+// metrics.h — GET /metrics (SPEC §7) through prometheus-cpp's core: event
+// metrics (HTTP requests, commits, provider calls, timer lateness) are
+// counters and histograms in a Registry, recorded where they happen; state
+// metrics (orders by kind and status, queue depths, timers, LMDB usage) are
+// read from the /v1/stats snapshot at scrape time, so they can never drift
+// from what the API shows. Names: `orderd_` prefix, `_total` counters,
+// `_seconds` histograms; labels never carry ids.
+//
+// Thread: every observe_* is safe from any thread (prometheus-cpp metrics are
+// atomic; label families are mutex-protected); text() from any thread.
+#pragma once
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace orderd::app {
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+
+  void observe_http(const std::string& method, const std::string& route, int status, double seconds);
+  void observe_commit(size_t batch, double seconds, bool ok);
+  // op: "recharge", "query_recharge", "query_payment", "close_payment", "refund";
+  // outcome: "ok", "retryable", "unknown".
+  void observe_provider(const char* op, const char* outcome, double seconds);
+  void observe_timer_lateness(double seconds);
+
+  // The exposition: the registry plus families built from `stats` (the
+  // /v1/stats JSON).
+  std::string text(const nlohmann::json& stats) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orderd::app
