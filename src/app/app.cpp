@@ -266,6 +266,7 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
   rs.attempt_timeout_ms = cfg.attempt_timeout_ms;
   rs.result_timeout_ms = cfg.result_timeout_ms;
   rs.max_attempts = cfg.max_attempts;
+  rs.webhook_attempts = cfg.webhook_attempts;
   const uint64_t seed = cfg.sim_seed ? cfg.sim_seed : static_cast<uint64_t>(clock.now_ms());
   a.recharges = std::make_unique<orders::RechargeService>(
       *a.ctx, *a.provider, [&a](std::string url, std::string body) { return a.send_webhook(std::move(url), std::move(body)); },
@@ -277,6 +278,7 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
   ps.decisions.unpaid_timeout_ms = cfg.unpaid_timeout_ms;
   ps.decisions.refund_recheck_ms = cfg.refund_recheck_ms;
   ps.call_timeout_ms = std::min<DurationMs>(cfg.attempt_timeout_ms, 30'000);
+  ps.webhook_attempts = cfg.webhook_attempts;
   a.purchases = std::make_unique<orders::PurchaseService>(
       *a.ctx, *a.provider, [&a](std::string url, std::string body) { return a.send_webhook(std::move(url), std::move(body)); },
       ps, seed ^ 0x5eed);

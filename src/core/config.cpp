@@ -174,6 +174,8 @@ FlagSet serve_flags(Config& c) {
   fs.add(duration_flag("result-timeout", &c.result_timeout_ms, "a recharge must reach a result within this time of creation"));
   fs.add(duration_flag("attempt-timeout", &c.attempt_timeout_ms, "longest single provider attempt"));
   fs.add(int_flag<int>("max-attempts", &c.max_attempts, 1, 1000, "recharge attempts before the order fails"));
+  fs.add(int_flag<int>("webhook-attempts", &c.webhook_attempts, 1, 100000,
+                       "notify_url deliveries (back-off capped at 10 min) before the job becomes a dead letter"));
   fs.add(duration_flag("refund-recheck", &c.refund_recheck_ms, "delay between checks of a refund waiting for fulfilment steps"));
   fs.add(duration_flag("scan-interval", &c.scan_interval_ms, "period of the reconciler that re-queues stuck refunds"));
   fs.add(string_flag("provider", &c.provider, "provider: sim (in-process simulator) or http://HOST:PORT"));

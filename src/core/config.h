@@ -25,6 +25,7 @@ struct Config {
   DurationMs result_timeout_ms = 3 * 60'000;
   DurationMs attempt_timeout_ms = 60'000;
   int max_attempts = 5;
+  int webhook_attempts = 200;  // notify_url deliveries before the job is a dead letter (≈ a day and more)
   DurationMs refund_recheck_ms = 30'000;
   DurationMs scan_interval_ms = 10'000;
   std::string provider = "sim";           // "sim" or "http://HOST:PORT"

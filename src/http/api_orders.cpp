@@ -207,6 +207,10 @@ asio::awaitable<Response> sim_pay(Request& req, ApiDeps& deps) {
   co_return json_response(202, *paid);
 }
 
+asio::awaitable<Response> reconciliation(Request&, ApiDeps& deps) {
+  co_return json_response(200, deps.purchases->reconciliation());
+}
+
 }  // namespace
 
 void add_order_routes(Router& router, ApiDeps& deps) {
@@ -220,9 +224,7 @@ void add_order_routes(Router& router, ApiDeps& deps) {
   router.add("GET", "/v1/users/{user}", [&deps](Request& req) { return get_user(req, deps); });
   router.add("POST", "/v1/payments/notify", [&deps](Request& req) { return payment_notify(req, deps); });
   router.add("POST", "/v1/sim/pay/{id}", [&deps](Request& req) { return sim_pay(req, deps); });
-  router.add("GET", "/v1/reconciliation", [&deps](Request&) -> asio::awaitable<Response> {
-    co_return json_response(200, deps.purchases->reconciliation());
-  });
+  router.add("GET", "/v1/reconciliation", [&deps](Request& req) { return reconciliation(req, deps); });
 }
 
 }  // namespace orderd::http

@@ -43,7 +43,7 @@ void PurchaseService::register_jobs(queue::Runner& runner) {
   runner.register_handler(kJobAwardPoints, points, infra);
   // notify_url callbacks: retried with back-off (capped at 10 min) for over a day.
   runner.register_handler(kJobNotify, [this](Job j) { return run_notify(std::move(j)); },
-                          queue::RetryPolicy{200, 1'000, 600'000});
+                          queue::RetryPolicy{settings_.webhook_attempts, 1'000, 600'000});
 }
 
 JobResult PurchaseService::step_result(const std::string& id, Step step) {

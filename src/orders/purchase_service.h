@@ -50,6 +50,7 @@ struct PurchaseServiceSettings {
   PurchaseSettings decisions;
   DurationMs call_timeout_ms = 30'000;      // one provider call (query, close, refund)
   DurationMs stuck_after_ms = 90'000;       // reconciler: no progress for this long = stuck
+  int webhook_attempts = 200;               // notify_url deliveries before a dead letter
 };
 
 class PurchaseService {

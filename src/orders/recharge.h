@@ -43,6 +43,7 @@ struct RechargeSettings {
   DurationMs retry_base_ms = 1'000;   // first back-off, doubling
   DurationMs retry_cap_ms = 60'000;
   DurationMs min_attempt_ms = 100;    // no attempt is started with less time left
+  int webhook_attempts = 200;         // notify_url deliveries before a dead letter (engine only)
 };
 
 struct RechargeAttempt {

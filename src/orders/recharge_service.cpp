@@ -154,7 +154,7 @@ void RechargeService::register_jobs(queue::Runner& runner) {
   runner.register_handler(kJobQuery, [this](Job j) { return run_query(std::move(j)); }, once);
   // notify_url callbacks: retried with back-off (capped at 10 min) for over a day.
   runner.register_handler(kJobWebhook, [this](Job j) { return run_webhook(std::move(j)); },
-                          queue::RetryPolicy{200, 1'000, 600'000});
+                          queue::RetryPolicy{settings_.webhook_attempts, 1'000, 600'000});
 }
 
 asio::awaitable<JobResult> RechargeService::run_attempt(Job job) {

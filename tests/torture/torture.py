@@ -131,15 +131,29 @@ def run(cycles, seed, keep=False):
             print(f"FAILED: replay with --seed {seed}")
 
 
+def list_all(base, path):
+    """Every item of a paged list endpoint, by id."""
+    out, after = {}, ""
+    while True:
+        c, page, _ = call("GET", f"{base}{path}?limit=500" + (f"&after={after}" if after else ""), timeout=30)
+        assert c == 200, (c, page)
+        for item in page["items"]:
+            out[item["id"]] = item
+        if not page["next"]:
+            return out
+        after = page["next"]
+
+
 def settled(srv, load, prov_base):
-    rc = {oid: call("GET", f"{srv.base}/v1/recharges/{oid}", timeout=10)[1] for oid in load.recharges}
-    po = {oid: call("GET", f"{srv.base}/v1/orders/{oid}", timeout=10)[1] for oid in load.purchases}
+    all_rc, all_po = list_all(srv.base, "/v1/recharges"), list_all(srv.base, "/v1/orders")
+    rc = {oid: all_rc.get(oid) for oid in load.recharges}
+    po = {oid: all_po.get(oid) for oid in load.purchases}
     rec = call("GET", srv.base + "/v1/reconciliation", timeout=30)[1]
     busy = [o for o in rc.values() if not isinstance(o, dict) or o.get("status") not in TERMINAL_RC]
+    busy += [o for o in po.values() if not isinstance(o, dict) or o.get("status") not in TERMINAL_PO]
     # a timed-out order whose attempt's outcome was unknown is still being asked about
     busy += [o for o in rc.values() if isinstance(o, dict) and o.get("status") == "timed_out" and not o.get("late_result")
              and call("GET", f"{prov_base}/truth/recharge/{o['id']}")[1].get("status") == "success"]
-    busy += [o for o in po.values() if not isinstance(o, dict) or o.get("status") not in TERMINAL_PO]
     return None if busy or rec["outstanding"] else (rc, po, rec)
 
 
@@ -148,13 +162,16 @@ def verify(srv, prov, load, data):
     try:
         rc, po, rec = wait_until(lambda: settled(srv, load, prov.base), 180, interval=1.0, what="every acknowledged order settled")
     except AssertionError as e:
-        rc = {oid: call("GET", f"{srv.base}/v1/recharges/{oid}")[1] for oid in load.recharges}
-        po = {oid: call("GET", f"{srv.base}/v1/orders/{oid}")[1] for oid in load.purchases}
+        all_rc, all_po = list_all(srv.base, "/v1/recharges"), list_all(srv.base, "/v1/orders")
+        rc = {oid: all_rc.get(oid) for oid in load.recharges}
+        po = {oid: all_po.get(oid) for oid in load.purchases}
         for oid, o in list(rc.items()) + list(po.items()):
             if not isinstance(o, dict) or "status" not in o:
                 problems.append(f"lost: {oid} acknowledged but answers {o}")
             elif o["status"] not in TERMINAL_RC | TERMINAL_PO:
                 problems.append(f"unsettled: {oid} is {o['status']}")
+        rec = call("GET", srv.base + "/v1/reconciliation", timeout=30)[1]
+        problems.append(f"outstanding {rec['outstanding']}, violations {rec['violations'][:5]}")
         problems.append(str(e))
         return problems
     for oid, acct in load.recharges.items():
