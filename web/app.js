@@ -143,8 +143,12 @@ async function deadAction(id, replay) {
   refreshLists();
 }
 
+// Timeline dot colour for an event type.
+function cls(t) {
+  return /fail|timeout|timed_out|mismatch|late|error/.test(t) ? "bad" : /succeeded|success|completed|done|refunded|paid/.test(t) ? "good" : "";
+}
+
 function timeline(o) {
-  const cls = (t) => (/fail|timeout|timed_out|mismatch|late|error/.test(t) ? "bad" : /succeeded|completed|done|refunded|paid/.test(t) ? "good" : "");
   if (o.id.startsWith("rc_")) {
     const events = [{at: o.created_at, type: "created", detail: `account ${o.account}, amount ${o.amount}`}];
     for (const a of o.attempts || []) {

@@ -17,7 +17,7 @@ usage: torture.py [--cycles N] [--seed S] [--keep]     (ORDERD_EXE names the bin
 Prints the counts and exits non-zero on any violation; a failing run prints
 its seed, and the same seed replays the same schedule of loads and kills
 (process timing still varies)."""
-import argparse, os, random, subprocess, sys, threading, time
+import argparse, json, os, random, subprocess, sys, threading, time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from harness import EXE, Env, Proc, call, wait_until
 
@@ -170,8 +170,12 @@ def verify(srv, prov, load, data):
                 problems.append(f"lost: {oid} acknowledged but answers {o}")
             elif o["status"] not in TERMINAL_RC | TERMINAL_PO:
                 problems.append(f"unsettled: {oid} is {o['status']}")
+            elif o["status"] == "timed_out" and not o.get("late_result") and \
+                    call("GET", f"{prov.base}/truth/recharge/{oid}")[1].get("status") == "success":
+                problems.append(f"credited but no late_result: {json.dumps(o)}")
         rec = call("GET", srv.base + "/v1/reconciliation", timeout=30)[1]
-        problems.append(f"outstanding {rec['outstanding']}, violations {rec['violations'][:5]}")
+        if rec["outstanding"] or rec["violations"]:
+            problems.append(f"outstanding {rec['outstanding']}, violations {rec['violations'][:5]}")
         problems.append(str(e))
         return problems
     for oid, acct in load.recharges.items():

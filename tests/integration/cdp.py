@@ -1,0 +1,76 @@
+"""A minimal Chrome DevTools Protocol driver for headless Chromium, over
+Debian's python3-websocket: start the browser, open a page, evaluate
+JavaScript, take a screenshot. Every wait is bounded."""
+import base64, itertools, json, os, shutil, signal, subprocess, tempfile, time, urllib.request
+
+try:
+    import websocket  # Debian: python3-websocket
+except ImportError:  # a python3 other than Debian's (e.g. pyenv): use Debian's package directly
+    import sys
+    sys.path.append("/usr/lib/python3/dist-packages")
+    import websocket
+
+from harness import free_port, wait_until
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+class Browser:
+    def __init__(self):
+        self.profile = tempfile.mkdtemp(prefix="orderd-chromium-")
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-dev-shm-usage", f"--user-data-dir={self.profile}", f"--remote-debugging-port={self.port}",
+             "--window-size=1400,1100", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        targets = wait_until(self._page_targets, 30, interval=0.2, what="chromium's DevTools endpoint")
+        self.ws = websocket.create_connection(targets[0]["webSocketDebuggerUrl"], timeout=30)
+        self.ids = itertools.count(1)
+
+    def _page_targets(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json/list", timeout=1) as r:
+                return [t for t in json.load(r) if t.get("type") == "page"]
+        except OSError:
+            return None
+
+    def send(self, method, **params):
+        msg_id = next(self.ids)
+        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        end = time.time() + 30
+        while time.time() < end:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == msg_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+        raise TimeoutError(method)
+
+    def open(self, url):
+        self.send("Page.enable")
+        self.send("Page.navigate", url=url)
+        wait_until(lambda: self.js("document.readyState") == "complete", 20, what="page load")
+
+    def js(self, expression):
+        """Evaluates an expression in the page and returns its value (awaits promises)."""
+        r = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in r:
+            raise RuntimeError(f"{expression}: {r['exceptionDetails']}")
+        return r.get("result", {}).get("value")
+
+    def screenshot(self, path):
+        data = self.send("Page.captureScreenshot", format="png")["data"]
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.ws.close()
+        except Exception:
+            pass
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)
