@@ -3,12 +3,19 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc)
 PKGS    := libboost1.81-dev liblmdb-dev lmdb-utils nlohmann-json3-dev libspdlog-dev catch2 \
            libssl-dev prometheus-cpp-dev cmake ccache ninja-build g++ python3 curl
+TEST_PKGS := chromium python3-websocket
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test bench torture clean
+.PHONY: deps test-deps install-pkgs build run test bench torture clean
 
 deps:
-	@missing=""; for p in $(PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory install-pkgs WANT="$(PKGS)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-pkgs WANT="$(TEST_PKGS)"
+
+install-pkgs:
+	@missing=""; for p in $(WANT); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 
@@ -22,7 +29,7 @@ run: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target orderd
 	$(BUILD)/orderd serve --data ./data
 
-test: build
+test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 300
 
 bench: deps $(BUILD)/build.ninja

@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "app/check.h"
+#include "app/json_log.h"
 #include "core/config.h"
 #include "provider/provider_sim_server.h"
 
@@ -31,7 +32,7 @@ void setup_logging(const Config& cfg) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   if (cfg.log_format == "json")
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+    spdlog::set_formatter(app::make_json_formatter());
   else
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
 }
