@@ -1,6 +1,7 @@
 #include "store/env.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -8,6 +9,13 @@
 #include "store/keys.h"
 
 namespace orderd::store {
+
+bool low_on_space(const std::string& dir) {
+  struct statvfs fs {};
+  if (statvfs(dir.c_str(), &fs) != 0) return false;
+  constexpr unsigned long long kMargin = 64ull << 20;  // more than any batch writes
+  return static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize < kMargin;
+}
 
 Error lmdb_error(int rc, std::string_view what) {
   ErrorCode code = ErrorCode::kIo;
@@ -174,6 +182,10 @@ Status WriteTxn::commit() {
   done_ = true;
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;
+  // LMDB reports a short write (a filesystem that filled up mid-write, e.g.
+  // tmpfs) as EIO: with little space left on the data dir's filesystem, it
+  // is a full disk (retryable, 503), not a broken one.
+  if (rc == EIO && low_on_space(env_->dir())) rc = ENOSPC;
   if (rc) return fail(rc, "commit");
   return ok_status();
 }

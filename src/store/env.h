@@ -57,6 +57,9 @@ class Env {
 };
 
 Error lmdb_error(int rc, std::string_view what);
+// True when the filesystem holding `dir` has less than 64 MiB available
+// (a commit's EIO there is a full disk, not a broken one).
+bool low_on_space(const std::string& dir);
 
 // Forward iteration helper over a table. Thread: the txn's thread.
 class Cursor {
