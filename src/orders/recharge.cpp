@@ -79,13 +79,10 @@ Recharge create_recharge(std::string id, std::string account, int64_t amount, st
 
 AttemptPlan on_attempt_start(Recharge& r, TimeMs now, const RechargeSettings& s, Decision* d) {
   AttemptPlan plan;
-  if (is_terminal(r.status)) {
-    plan.why = "order is " + r.status;
-    return plan;
-  }
   if (!r.attempts.empty() && r.attempts.back().ended_at == 0) {
     // The previous attempt never reported (the process stopped mid-call):
-    // its outcome is unknown, so ask the provider before anything else.
+    // its outcome is unknown, so ask the provider before anything else —
+    // also when the deadline passed meanwhile (the answer is a late result).
     auto& a = r.attempts.back();
     a.ended_at = now;
     a.outcome = "timeout";
@@ -94,6 +91,10 @@ AttemptPlan on_attempt_start(Recharge& r, TimeMs now, const RechargeSettings& s,
     touch(r, d);
     ask_provider(r, now, s, 0, d);
     plan.why = "previous attempt outcome unknown";
+    return plan;
+  }
+  if (is_terminal(r.status)) {
+    plan.why = "order is " + r.status;
     return plan;
   }
   if (r.outcome_unknown) {

@@ -258,6 +258,35 @@ TEST_CASE("an attempt interrupted by a restart is settled by a query, not re-sen
   CHECK(jobs[0].type == kJobQuery);
 }
 
+TEST_CASE("an attempt interrupted by a crash around the deadline is still settled, as a late result", "[orders][recharge]") {
+  // Found by the kill -9 torture: attempt 2 started, the process died, the
+  // deadline fired on restart before the attempt's job ran again; nobody
+  // asked the provider, which had credited the account.
+  Fixture f;
+  f.start();
+  f.clock.advance(f.s.result_timeout_ms);
+  Decision dl;
+  on_deadline(f.r, f.clock.now_ms(), &dl);
+  REQUIRE(f.r.status == "timed_out");
+  Decision d;
+  auto plan = on_attempt_start(f.r, f.clock.now_ms(), f.s, &d);  // the re-run job after the restart
+  CHECK(plan.kind == AttemptPlan::kSkip);
+  CHECK(f.r.outcome_unknown);
+  CHECK(f.r.attempts[0].ended_at != 0);
+  auto jobs = effects_of<EnqueueJob>(d.effects);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].type == kJobQuery);
+  f.query(QueryAnswer::kSuccess);
+  CHECK(f.r.status == "timed_out");  // a terminal status never changes
+  REQUIRE(f.r.late_result.has_value());
+  CHECK(f.r.late_result->status == "success");
+  CHECK_FALSE(f.r.outcome_unknown);
+  // a second re-run of the same job changes nothing
+  Decision again;
+  on_attempt_start(f.r, f.clock.now_ms(), f.s, &again);
+  CHECK_FALSE(again.changed);
+}
+
 TEST_CASE("duplicate reports are ignored", "[orders][recharge]") {
   Fixture f;
   f.start();
