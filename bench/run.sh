@@ -44,17 +44,20 @@ run_purchase() {
   "$BUILD_DIR/purchase_bench" "$BUILD_DIR/orderd" "${ORDERD_BENCH_PURCHASE_S:-10}" 64 "${ORDERD_BENCH_UNPAID:-20000}"
 }
 
-MQ_TMP=""
+# Sections run in subshells (piped to tee): everything they start is found
+# again by these fixed names, and stopped by the EXIT trap of this shell.
+MQ_TMP=$(mktemp -d /tmp/orderd-mq-XXXXXX)
 cleanup() {
-  if [[ -n "$MQ_TMP" ]]; then
-    [[ -f "$MQ_TMP/redis.pid" ]] && kill "$(cat "$MQ_TMP/redis.pid")" 2>/dev/null || true
-    if [[ -d "$MQ_TMP/rmq" ]]; then rmq_env rabbitmqctl -n "$RMQ_NODE" stop >/dev/null 2>&1 || true; fi
-    pkill -f "beam.smp.*$RMQ_NODE" 2>/dev/null || true
-    rm -rf "$MQ_TMP"
+  [[ -f "$MQ_TMP/redis.pid" ]] && kill "$(cat "$MQ_TMP/redis.pid")" 2>/dev/null
+  if [[ -d "$MQ_TMP/rmq" ]]; then
+    rmq_env timeout 60 rabbitmqctl -n "$RMQ_NODE" shutdown >/dev/null 2>&1
+    [[ -f "$MQ_TMP/rmq.pid" ]] && pkill -P "$(cat "$MQ_TMP/rmq.pid")" 2>/dev/null
   fi
+  rm -rf "$MQ_TMP"
+  return 0
 }
 trap cleanup EXIT
-mq_tmp() { [[ -n "$MQ_TMP" ]] || MQ_TMP=$(mktemp -d /tmp/orderd-mq-XXXXXX); }
+mq_tmp() { :; }
 
 RMQ_NODE="orderdbench$$@localhost"
 RMQ_PORT=${RMQ_PORT:-5679}
@@ -73,6 +76,7 @@ start_rabbitmq() {
   chown -R rabbitmq:rabbitmq "$MQ_TMP/rmq" 2>/dev/null || true
   chmod 755 "$MQ_TMP"
   rmq_env rabbitmq-server > "$MQ_TMP/rmq/out.log" 2>&1 &
+  echo $! > "$MQ_TMP/rmq.pid"
   for _ in $(seq 1 60); do
     rmq_env rabbitmqctl -n "$RMQ_NODE" await_startup >/dev/null 2>&1 && return 0
     sleep 1
@@ -88,11 +92,9 @@ run_rabbitmq() {
   start_rabbitmq || return 1
   "$BUILD_DIR/mq_bench" rabbitmq "$RMQ_PORT" "${ORDERD_BENCH_MQ_S:-10}" 64
   "$BUILD_DIR/mq_bench" rabbitmq-delay "$RMQ_PORT" "${ORDERD_BENCH_DELAY_N:-1000000}"
-  local qmem pid rss
-  qmem=$(rmq_env rabbitmqctl -n "$RMQ_NODE" list_queues name memory 2>/dev/null | awk '$1 == "delay" {print $2}')
-  pid=$(pgrep -f "beam.smp.*$RMQ_NODE" | head -1)
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-  echo "rabbitmq_delay_queue_bytes=${qmem:-0} rabbitmq_rss_kb=${rss:-0}"
+  local qmem
+  qmem=$(rmq_env rabbitmqctl -n "$RMQ_NODE" list_queues name memory 2>/dev/null | awk '$1 == "delay" {print $2}' || true)
+  echo "rabbitmq_delay_queue_bytes=${qmem:-0}"
 }
 
 run_redis() {
