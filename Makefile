@@ -7,7 +7,7 @@ TEST_PKGS := chromium python3-websocket
 BENCH_PKGS := rabbitmq-server redis-server librabbitmq-dev libhiredis-dev
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps install-pkgs build run test bench torture clean
+.PHONY: deps test-deps install-pkgs build run test bench sim torture clean
 
 deps:
 	@$(MAKE) --no-print-directory install-pkgs WANT="$(PKGS)"
@@ -24,7 +24,7 @@ $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 build: deps $(BUILD)/build.ninja
-	cmake --build $(BUILD) -j $(JOBS) --target orderd orderd_tests
+	cmake --build $(BUILD) -j $(JOBS) --target orderd orderd_tests orderd_sim
 
 run: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target orderd
@@ -38,6 +38,10 @@ bench: deps $(BUILD)/build.ninja
 	cmake -S . -B $(BUILD) >/dev/null  # finds librabbitmq/hiredis once installed
 	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	bash bench/run.sh $(BUILD)
+
+# deterministic simulation, long version (tests/sim/sim.cpp): SEEDS seeds from FIRST
+sim: build
+	$(BUILD)/orderd_sim --seeds $${SEEDS:-2000} --first $${FIRST:-1} --steps $${STEPS:-400}
 
 # kill -9 torture, long version (tests/torture/torture.py; TORTURE_CYCLES, TORTURE_SEED)
 torture: build

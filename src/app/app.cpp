@@ -17,6 +17,7 @@
 
 #include "app/metered_provider.h"
 #include "app/metrics.h"
+#include "app/timer_dispatch.h"
 #include "http/api.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -104,26 +105,11 @@ struct App::Impl {
 
   Impl(const Config& c, const Clock& cl) : cfg(c), clock(cl) {}
 
-  Status dispatch_timer(store::WriteTxn& txn, const timer::TimerRecord& rec) {
-    if (rec.kind == queue::kJobTimerKind) {
-      jobs->on_timer(txn, rec.payload.value("job_id", uint64_t{0}));
-      return ok_status();
-    }
-    if (rec.kind == orders::kTimerDeadline) return recharges->on_deadline_timer(txn, rec);
-    if (rec.kind == orders::kTimerUnpaid || rec.kind == orders::kTimerRefundRecheck)
-      return purchases->on_timer(txn, rec);
-    spdlog::warn("timer {} of unknown kind '{}' dropped", rec.id, rec.kind);
-    return ok_status();
-  }
-
   void on_fire(uint64_t id, TimeMs due, std::function<void(bool)> done) {
     metrics.observe_timer_lateness(static_cast<double>(clock.now_ms() - due) / 1000.0);
     store::Mutation m;
     m.apply = [this, id, due](store::WriteTxn& txn) -> Status {
-      auto rec = timers->take(txn, id, due);
-      if (!rec) return rec.error();
-      if (!*rec) return ok_status();  // cancelled meanwhile
-      return dispatch_timer(txn, **rec);
+      return fire_timer(txn, *timers, TimerTargets{*jobs, *recharges, *purchases}, id, due);
     };
     m.done = [done](const Status& st) { done(st.ok()); };
     if (!writer->submit(std::move(m))) done(false);

@@ -54,12 +54,18 @@ void start_close(Purchase& p, TimeMs now, const std::string& why, Decision* d) {
   event(p, now, "closing", why);
 }
 
+void arm_close_check(Purchase& p, int n, TimeMs now, Decision* d) {
+  d->effects.push_back(ScheduleTimer{kTimerCloseCheck, close_check_timer_key(p.id), now + kCloseCheckDelaysMs[n - 1],
+                                     {{"order_id", p.id}, {"n", n}}});
+}
+
 void close_now(Purchase& p, TimeMs now, const std::string& why, Decision* d) {
   p.status = "closed";
   p.close_failures = 0;
   p.query_pending = false;
   d->effects.push_back(CancelTimer{unpaid_timer_key(p.id)});
   d->effects.push_back(ReleaseStock{p.id, stock_lines(p)});
+  arm_close_check(p, 1, now, d);
   event(p, now, "closed", why);
 }
 
@@ -86,6 +92,21 @@ void become_paid(Purchase& p, Payment& pay, TimeMs now, Decision* d) {
 
 std::string unpaid_timer_key(const std::string& id) { return std::string(kTimerUnpaid) + "/" + id; }
 std::string refund_recheck_timer_key(const std::string& id) { return std::string(kTimerRefundRecheck) + "/" + id; }
+std::string close_check_timer_key(const std::string& id) { return std::string(kTimerCloseCheck) + "/" + id; }
+
+void on_close_check(Purchase& p, int n, TimeMs now, Decision* d) {
+  if (p.status != "closed" || n < 1) return;
+  touch(p, d);
+  if (!p.query_pending) {
+    p.query_failures = 0;
+    p.query_pending = true;
+    d->effects.push_back(EnqueueJob{kJobQueryPayment, p.id, now, Json::object()});
+  }
+  const int checks = static_cast<int>(std::size(kCloseCheckDelaysMs));
+  if (n < checks) arm_close_check(p, n + 1, now, d);
+  event(p, now, "close_check", "asking the provider whether a payment arrived after the close (" + std::to_string(n) +
+                                   "/" + std::to_string(checks) + ")");
+}
 
 bool is_terminal_purchase(const std::string& status) { return status == "closed" || status == "refunded"; }
 

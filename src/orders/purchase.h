@@ -114,7 +114,13 @@ inline constexpr const char* kJobNotify = "po_notify";
 inline constexpr const char* kJobRefund = "po_refund";  // payload {"payment_id", "amount"}
 inline constexpr const char* kTimerUnpaid = "po_unpaid";
 inline constexpr const char* kTimerRefundRecheck = "po_refund_recheck";
+inline constexpr const char* kTimerCloseCheck = "po_close_check";  // payload {"order_id", "n"}
+// After a close, the provider is asked again at these delays whether a
+// payment slipped in (seed 003's race with a lost notify): the money of such
+// a payment is found and refunded instead of staying with the provider.
+inline constexpr DurationMs kCloseCheckDelaysMs[] = {60'000, 600'000, 3'600'000, 86'400'000};
 std::string unpaid_timer_key(const std::string& id);
+std::string close_check_timer_key(const std::string& id);
 std::string refund_recheck_timer_key(const std::string& id);
 
 enum class Step { kCommitStock, kAwardPoints, kNotify };
@@ -183,6 +189,12 @@ void on_step_done(Purchase& p, Step step, TimeMs now, Decision* d);
 // commit_stock and award_points are done, else a re-check timer is set.
 // Errors: kConflict on any other status (no change).
 Status request_refund(Purchase& p, TimeMs now, const PurchaseSettings& s, Decision* d);
+
+// Timer po_close_check number n (1-based) fired: a closed order asks the
+// provider for its payment once more (job po_query_payment; a payment found
+// is recorded and refunded like any late payment) and arms check n+1 while
+// there is one. Other statuses: no change.
+void on_close_check(Purchase& p, int n, TimeMs now, Decision* d);
 
 // Timer po_refund_recheck fired. Queues the refund if the steps are done,
 // else re-arms the timer. Not refund_pending or nothing waiting → no change.

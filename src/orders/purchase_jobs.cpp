@@ -131,6 +131,7 @@ Status PurchaseService::on_timer(store::WriteTxn& txn, const timer::TimerRecord&
     const TimeMs now = ctx_.clock.now_ms();
     if (rec.kind == kTimerUnpaid) on_unpaid_deadline(p, now, settings_.decisions, &d);
     else if (rec.kind == kTimerRefundRecheck) on_refund_recheck(p, now, settings_.decisions, &d);
+    else if (rec.kind == kTimerCloseCheck) on_close_check(p, rec.payload.value("n", 0), now, &d);
     return ok_status();
   });
   if (!st && st.error().code == ErrorCode::kNotFound) return ok_status();  // timer of a vanished order

@@ -31,12 +31,37 @@ void run_guarded(Fn&& fn, const char* what) {
 }
 }  // namespace
 
-Writer::Writer(std::shared_ptr<Env> env, const Clock& clock, size_t max_pending)
-    : env_(std::move(env)), clock_(clock), max_pending_(max_pending) {
-  ReadTxn txn(*env_);
-  if (auto v = txn.get(env_->table("meta"), kIdHwmKey); v && v->size() == 8) id_hwm_ = read_u64(*v);
+Writer::Writer(std::shared_ptr<Env> env, const Clock& clock, size_t max_pending, Mode mode)
+    : env_(std::move(env)), clock_(clock), max_pending_(max_pending), mode_(mode) {
+  {
+    ReadTxn txn(*env_);
+    if (auto v = txn.get(env_->table("meta"), kIdHwmKey); v && v->size() == 8) id_hwm_ = read_u64(*v);
+  }
+  if (mode_ == Mode::kManual) {
+    writer_thread_id_ = std::this_thread::get_id();
+    return;
+  }
   thread_ = std::thread([this] { run(); });
   writer_thread_id_ = thread_.get_id();
+}
+
+size_t Writer::commit_pending() {
+  std::deque<Mutation> batch;
+  {
+    std::lock_guard lock(mu_);
+    if (mode_ != Mode::kManual) return 0;
+    while (!queue_.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+  }
+  if (!batch.empty()) apply_batch(batch);
+  return batch.size();
+}
+
+void Writer::discard_pending() {
+  std::lock_guard lock(mu_);
+  if (mode_ == Mode::kManual) queue_.clear();
 }
 
 Writer::~Writer() { stop(); }
@@ -57,6 +82,7 @@ void Writer::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  if (mode_ == Mode::kManual) return;
   // From a completion on the writer thread: the thread exits once the queue
   // is drained; whoever destroys the Writer joins it.
   if (std::this_thread::get_id() == writer_thread_id_) return;

@@ -80,8 +80,13 @@ struct WriterStats {
 
 class Writer {
  public:
-  // REQUIRES: env outlives the writer. Starts the thread.
-  Writer(std::shared_ptr<Env> env, const Clock& clock, size_t max_pending = 200'000);
+  enum class Mode {
+    kThread,  // the writer thread commits as described above
+    kManual,  // no thread: the owner commits what waits with commit_pending()
+              // on its own thread (the deterministic simulation, tests/sim/)
+  };
+  // REQUIRES: env outlives the writer. Starts the thread (kThread).
+  Writer(std::shared_ptr<Env> env, const Clock& clock, size_t max_pending = 200'000, Mode mode = Mode::kThread);
   // REQUIRES: not called on the writer thread (i.e. not from a completion).
   ~Writer();  // stop() then join
   Writer(const Writer&) = delete;
@@ -96,6 +101,13 @@ class Writer {
   // asks the thread to stop after the queue drains; it cannot join itself.
   void stop();
   size_t pending() const;
+  // kManual only: applies everything waiting as one batch (up to the batch
+  // limit) on the caller's thread, with completions run there too. Returns
+  // how many mutations it took.
+  size_t commit_pending();
+  // kManual only: a crash before the next commit — what waits is dropped;
+  // its completions never run (as when the process dies).
+  void discard_pending();
   const WriterStats& stats() const { return stats_; }
   Env& env() { return *env_; }
   const std::shared_ptr<Env>& env_ptr() const { return env_; }
@@ -120,6 +132,7 @@ class Writer {
   std::deque<Mutation> queue_;
   bool stopping_ = false;
   std::thread thread_;
+  Mode mode_ = Mode::kThread;
   std::thread::id writer_thread_id_;  // set once in the constructor
   std::mutex join_mu_;                // serialises joins of thread_
   struct Linger {

@@ -278,6 +278,40 @@ TEST_CASE("purchase: already_paid then unpaid retries the close with back-off", 
   CHECK(f.p.status == "closing");
 }
 
+TEST_CASE("purchase: after the close the provider is asked again; a payment found there is refunded", "[purchase]") {
+  Fixture f;
+  Decision d;
+  REQUIRE(cancel_purchase(f.p, f.clock.now_ms(), &d).ok());
+  f.apply(d);
+  auto closed = f.close(CloseResult::kClosed);
+  auto timers = effects_of<ScheduleTimer>(closed.effects);
+  REQUIRE(timers.size() == 1);
+  CHECK(timers[0].kind == kTimerCloseCheck);
+  CHECK(timers[0].due_ms == f.clock.now_ms() + kCloseCheckDelaysMs[0]);
+  // the customer paid at the instant of the close and the notify was lost
+  f.clock.advance(kCloseCheckDelaysMs[0]);
+  Decision c1;
+  on_close_check(f.p, 1, f.clock.now_ms(), &c1);
+  f.apply(c1);
+  CHECK(has_job(c1.effects, kJobQueryPayment));
+  auto next = effects_of<ScheduleTimer>(c1.effects);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].payload["n"] == 2);
+  auto q = f.query(PayQuery::kPaid, "pay_lost", 3998);
+  CHECK(f.p.status == "closed");
+  CHECK(f.p.paid == 3998);
+  CHECK(has_job(q.effects, kJobRefund));
+  CHECK(std::find(f.p.flags.begin(), f.p.flags.end(), "late_payment") != f.p.flags.end());
+  // the last check arms nothing more; other statuses ignore checks
+  Decision last;
+  on_close_check(f.p, static_cast<int>(std::size(kCloseCheckDelaysMs)), f.clock.now_ms(), &last);
+  CHECK(effects_of<ScheduleTimer>(last.effects).empty());
+  Fixture g;
+  Decision none;
+  on_close_check(g.p, 1, g.clock.now_ms(), &none);
+  CHECK_FALSE(none.changed);
+}
+
 TEST_CASE("purchase: failed close and failed query retry with back-off", "[purchase]") {
   Fixture f;
   f.clock.advance(30 * 60'000);
