@@ -150,6 +150,10 @@ Result<size_t> PurchaseService::reconcile(store::WriteTxn& txn) {
   size_t touched = 0;
   for (const auto& id : ids) {
     auto st = update(txn, id, [&](Purchase& p, Decision& d) {
+      if (auto v = check_funds(p)) {  // cannot be fixed here: a person must look
+        d.changed = true;
+        d.effects.push_back(FlagAttention{p.id, "reconciliation", *v});
+      }
       if (now - p.updated_at < settings_.stuck_after_ms) return ok_status();
       d.changed = true;
       p.version++;
