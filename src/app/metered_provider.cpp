@@ -13,42 +13,36 @@ struct Timing {
 };
 }  // namespace
 
+// Awaits `call`, then records its latency and outcome under `op`.
+template <class T>
+asio::awaitable<T> MeteredProvider::timed(const char* op, asio::awaitable<T> call) {
+  Timing t;
+  T r = co_await std::move(call);
+  metrics_.observe_provider(op, provider::to_string(r.call), t.seconds());
+  co_return r;
+}
+
 asio::awaitable<provider::RechargeResult> MeteredProvider::recharge(std::string order_id, std::string account,
                                                                     int64_t amount, DurationMs timeout) {
-  Timing t;
-  auto r = co_await inner_->recharge(std::move(order_id), std::move(account), amount, timeout);
-  metrics_.observe_provider("recharge", provider::to_string(r.call), t.seconds());
-  co_return r;
+  return timed("recharge", inner_->recharge(std::move(order_id), std::move(account), amount, timeout));
 }
 
 asio::awaitable<provider::RechargeQuery> MeteredProvider::query_recharge(std::string order_id, DurationMs timeout) {
-  Timing t;
-  auto r = co_await inner_->query_recharge(std::move(order_id), timeout);
-  metrics_.observe_provider("query_recharge", provider::to_string(r.call), t.seconds());
-  co_return r;
+  return timed("query_recharge", inner_->query_recharge(std::move(order_id), timeout));
 }
 
 asio::awaitable<provider::PaymentQuery> MeteredProvider::query_payment(std::string order_id, DurationMs timeout) {
-  Timing t;
-  auto r = co_await inner_->query_payment(std::move(order_id), timeout);
-  metrics_.observe_provider("query_payment", provider::to_string(r.call), t.seconds());
-  co_return r;
+  return timed("query_payment", inner_->query_payment(std::move(order_id), timeout));
 }
 
 asio::awaitable<provider::CloseResult> MeteredProvider::close_payment(std::string order_id, DurationMs timeout) {
-  Timing t;
-  auto r = co_await inner_->close_payment(std::move(order_id), timeout);
-  metrics_.observe_provider("close_payment", provider::to_string(r.call), t.seconds());
-  co_return r;
+  return timed("close_payment", inner_->close_payment(std::move(order_id), timeout));
 }
 
 asio::awaitable<provider::RefundResult> MeteredProvider::refund(std::string refund_id, std::string order_id,
                                                                 std::string payment_id, int64_t amount,
                                                                 DurationMs timeout) {
-  Timing t;
-  auto r = co_await inner_->refund(std::move(refund_id), std::move(order_id), std::move(payment_id), amount, timeout);
-  metrics_.observe_provider("refund", provider::to_string(r.call), t.seconds());
-  co_return r;
+  return timed("refund", inner_->refund(std::move(refund_id), std::move(order_id), std::move(payment_id), amount, timeout));
 }
 
 }  // namespace orderd::app

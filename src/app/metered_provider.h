@@ -27,6 +27,9 @@ class MeteredProvider final : public provider::Provider {
                                                         DurationMs timeout) override;
 
  private:
+  template <class T>
+  boost::asio::awaitable<T> timed(const char* op, boost::asio::awaitable<T> call);
+
   std::shared_ptr<provider::Provider> inner_;
   Metrics& metrics_;
 };

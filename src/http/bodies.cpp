@@ -19,10 +19,17 @@ Result<std::string> notify_url(const Json& body) {
   return **url;
 }
 
-Result<std::string> idempotency_key(const Request& req) {
-  std::string key = req.header("idempotency-key");
-  if (key.size() > 255) return Error::invalid("Idempotency-Key", "Idempotency-Key is longer than 255 characters");
-  return key;
+// What every creating POST carries: notify_url, Idempotency-Key and the body's hash.
+template <class Out>
+Status fill_creating(const Request& req, const Json& body, Out* out) {
+  auto url = notify_url(body);
+  if (!url) return url.error();
+  out->notify_url = *url;
+  out->idempotency_key = req.header("idempotency-key");
+  if (out->idempotency_key.size() > 255)
+    return Error::invalid("Idempotency-Key", "Idempotency-Key is longer than 255 characters");
+  out->body_hash = orders::sha256_hex(req.body);
+  return ok_status();
 }
 }  // namespace
 
@@ -36,13 +43,8 @@ Result<orders::CreateRechargeRequest> parse_recharge_create(const Request& req) 
   auto amount = required_amount(*body, "amount");
   if (!amount) return amount.error();
   out.amount = *amount;
-  auto url = notify_url(*body);
-  if (!url) return url.error();
-  out.notify_url = *url;
-  auto key = idempotency_key(req);
-  if (!key) return key.error();
-  out.idempotency_key = *key;
-  out.body_hash = orders::sha256_hex(req.body);
+  auto st = fill_creating(req, *body, &out);
+  if (!st) return st.error();
   return out;
 }
 
@@ -70,13 +72,8 @@ Result<orders::CreateOrderRequest> parse_order_create(const Request& req) {
       return Error::invalid(at + ".sku", at + ".sku '" + *sku + "' appears twice; give each SKU once with its total qty");
     out.items.push_back({*sku, **qty});
   }
-  auto url = notify_url(*body);
-  if (!url) return url.error();
-  out.notify_url = *url;
-  auto key = idempotency_key(req);
-  if (!key) return key.error();
-  out.idempotency_key = *key;
-  out.body_hash = orders::sha256_hex(req.body);
+  auto st = fill_creating(req, *body, &out);
+  if (!st) return st.error();
   return out;
 }
 

@@ -43,6 +43,17 @@ def wait_until(pred, timeout, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def post_until_refused(base, body_for, limit):
+    """POSTs recharges body_for(i) until one is not 202. Returns (accepted ids, (code, body, headers) or None)."""
+    accepted = []
+    for i in range(limit):
+        c, b, h = call("POST", base + "/v1/recharges", body_for(i))
+        if c != 202:
+            return accepted, (c, b, h)
+        accepted.append(b["id"])
+    return accepted, None
+
+
 class Proc:
     """A running orderd subcommand on a free loopback port."""
 

@@ -5,7 +5,7 @@ space returns. Needs root to mount the tmpfs (make test runs as root; the CI
 machine is a VM where we are root)."""
 import os, subprocess, sys, unittest
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import EXE, Env, call, wait_until
+from harness import EXE, Env, call, post_until_refused, wait_until
 
 
 class DiskFull(unittest.TestCase):
@@ -32,14 +32,8 @@ class DiskFull(unittest.TestCase):
         # fill the filesystem, leaving a little room for orderd
         filler = os.path.join(self.mnt, "filler")
         subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=1M", "count=15"], capture_output=True)
-        accepted, full = [], None
-        for i in range(50000):
-            c, b, h = call("POST", srv.base + "/v1/recharges", {"account": "13" + "8" * 100 + str(i), "amount": 7, "notify_url": "http://127.0.0.1:9/" + "x" * 1500})
-            if c == 202:
-                accepted.append(b["id"])
-                continue
-            full = (c, b, h)
-            break
+        accepted, full = post_until_refused(srv.base, lambda i: {
+            "account": "13" + "8" * 100 + str(i), "amount": 7, "notify_url": "http://127.0.0.1:9/" + "x" * 1500}, 50000)
         self.assertIsNotNone(full, "the filesystem never filled up")
         c, b, h = full
         self.assertEqual(c, 503, b)

@@ -2,7 +2,7 @@
 acknowledged is damaged, and a restart with a bigger map works again."""
 import os, subprocess, sys, unittest
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import EXE, Env, call
+from harness import EXE, Env, call, post_until_refused
 
 
 class MapFull(unittest.TestCase):
@@ -11,14 +11,8 @@ class MapFull(unittest.TestCase):
         ok = False
         try:
             srv = env.serve("--map-size", "1MiB", "--sim-latency", "0ms")
-            accepted, full = [], None
-            for i in range(20000):
-                c, b, h = call("POST", srv.base + "/v1/recharges", {"account": "13" + "7" * 100 + str(i), "amount": 5})
-                if c == 202:
-                    accepted.append(b["id"])
-                    continue
-                full = (c, b, h)
-                break
+            accepted, full = post_until_refused(
+                srv.base, lambda i: {"account": "13" + "7" * 100 + str(i), "amount": 5}, 20000)
             self.assertIsNotNone(full, "a 1 MiB map never filled up")
             c, b, h = full
             self.assertEqual(c, 503, b)
