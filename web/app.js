@@ -13,6 +13,15 @@ function esc(s) {
 }
 function fmtTime(iso) { return iso ? iso.replace("T", " ").replace("Z", "") : "—"; }
 function n(v) { return (v ?? 0).toLocaleString("en-US"); }
+function plural(k, word) { return `${n(k)} ${word}${k === 1 ? "" : "s"}`; }
+// "due now", "in 42s", "in 29m 58s", "in 2h 5m" for a time ms ahead.
+function untilText(ms) {
+  const s = Math.round(ms / 1000);
+  if (!(s > 0)) return "now";
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
 
 async function getJSON(url, opts) {
   const r = await fetch(url, opts);
@@ -60,8 +69,9 @@ function render(s) {
   $("po-totals").textContent = `since start: ${n(po.created_total)} created · ${n(po.payments_total)} payments · ${n(po.refunds_total)} refunds`;
   const q = s.queue || {};
   tiles($("queue"), [["ready", q.ready], ["leased", q.leased], ["waiting", q.waiting], ["dead", q.dead, true]]);
+  $("dead-count").textContent = n(q.dead);
   const t = s.timers || {};
-  const next = t.next_due ? fmtTime(t.next_due).slice(11, 19) : "—";
+  const next = t.next_due ? untilText(Date.parse(t.next_due) - Date.parse(s.now)) : "—";
   tiles($("timers"), [["pending", t.pending], ["in wheel", t.in_wheel], ["fired", t.fired_total], ["next due", next]]);
   const kinds = Object.entries(t.by_kind || {}).filter(([k]) => k !== "_more");
   $("timer-kinds").innerHTML = kinds.map(([k, v]) => `<tr><td><span class="pill"></span>${esc(k)}</td><td class="n">${n(v)}</td></tr>`).join("");
@@ -72,12 +82,19 @@ function render(s) {
   if (last && now > last.t) {
     const dt = now - last.t;
     samples.push({t: now, created: Math.max(0, (created - last.created) / dt), finished: Math.max(0, (finished - last.finished) / dt)});
-    if (samples.length > HISTORY) samples.shift();
+    while (samples.length && now - samples[0].t > HISTORY + 1) samples.shift();
   }
   last = {t: now, created, finished};
   const cur = samples[samples.length - 1];
   $("rates").textContent = cur ? ` · now ${cur.created.toFixed(1)} / ${cur.finished.toFixed(1)} per s` : "";
   drawChart();
+}
+
+// A "nice" axis top for max: 4 steps of 1, 2, 2.5 or 5 × 10^k.
+function niceTop(max) {
+  const raw = Math.max(max, 1) / 4, pow = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * pow).find((v) => v >= raw);
+  return step * 4;
 }
 
 function drawChart() {
@@ -86,23 +103,30 @@ function drawChart() {
   if (c.width !== w * dpr) { c.width = w * dpr; c.height = h * dpr; }
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  const max = Math.max(1, ...samples.map((s) => Math.max(s.created, s.finished)));
-  const top = Math.pow(10, Math.ceil(Math.log10(max * 1.1)));
-  const scale = [top / 4, top / 2, top].find((v) => v >= max * 1.05) || top;
-  const left = 48, bottom = h - 18, height = bottom - 8;
+  const top = niceTop(Math.max(0, ...samples.map((s) => Math.max(s.created, s.finished))) * 1.05);
+  const left = 44, right = w - 6, bottom = h - 20, height = bottom - 8;
   ctx.strokeStyle = "#26313d"; ctx.fillStyle = "#8b98a5"; ctx.font = "11px system-ui"; ctx.lineWidth = 1;
+  ctx.textAlign = "right";
   for (let i = 0; i <= 4; i++) {
-    const y = bottom - (height * i) / 4;
-    ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(w, y); ctx.stroke();
-    ctx.fillText(((scale * i) / 4).toLocaleString("en-US", {maximumFractionDigits: 1}), 4, y + 4);
+    const y = Math.round(bottom - (height * i) / 4) + 0.5;
+    ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(right, y); ctx.stroke();
+    ctx.fillText(((top * i) / 4).toLocaleString("en-US", {maximumFractionDigits: 2}), left - 8, y + 4);
   }
-  ctx.fillText(`last ${HISTORY} s`, w - 70, h - 4);
-  const x = (i) => left + ((w - left) * (i + HISTORY - samples.length)) / (HISTORY - 1);
-  for (const [key, color] of [["created", "#4da3ff"], ["finished", "#3fb950"]]) {
-    if (samples.length < 2) break;
-    ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.beginPath();
-    samples.forEach((s, i) => { const y = bottom - (height * s[key]) / scale; i ? ctx.lineTo(x(i), y) : ctx.moveTo(x(i), y); });
-    ctx.stroke();
+  const x = (ago) => right - ((right - left) * ago) / HISTORY;  // ago: seconds before now
+  ctx.textAlign = "center";
+  for (let ago = HISTORY; ago >= 0; ago -= 30) ctx.fillText(ago ? `−${ago}s` : "now", Math.min(Math.max(x(ago), left + 14), right - 12), h - 4);
+  ctx.textAlign = "left";
+  if (samples.length < 2) return;
+  const tNow = samples[samples.length - 1].t;
+  const pts = (key) => samples.map((s) => [x(tNow - s.t), bottom - (height * s[key]) / top]).filter(([px]) => px >= left);
+  for (const [key, color, fill] of [["created", "#4da3ff", "rgba(77,163,255,.12)"], ["finished", "#3fb950", "rgba(63,185,80,.10)"]]) {
+    const p = pts(key);
+    if (p.length < 2) continue;
+    ctx.beginPath(); ctx.moveTo(p[0][0], bottom);
+    p.forEach(([px, py]) => ctx.lineTo(px, py));
+    ctx.lineTo(p[p.length - 1][0], bottom); ctx.closePath(); ctx.fillStyle = fill; ctx.fill();
+    ctx.beginPath(); p.forEach(([px, py], i) => (i ? ctx.lineTo(px, py) : ctx.moveTo(px, py)));
+    ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.lineJoin = "round"; ctx.stroke();
   }
 }
 
@@ -122,16 +146,15 @@ async function refreshStats() {
 async function refreshLists() {
   try {
     const a = (await getJSON("/v1/attention")).body.items || [];
-    $("attention-count").textContent = a.length;
+    $("attention-count").textContent = a.length >= 50 ? "50+" : a.length;
     $("attention").innerHTML = a.length ? a.map((i) =>
       `<li><div class="main"><span class="kind">${esc(i.kind)}</span><span class="link" data-order="${esc(i.order_id)}">${esc(i.order_id)}</span>` +
       `<div class="detail">${esc(i.detail)}</div></div><span class="muted">${esc(fmtTime(i.since).slice(11, 19))}</span></li>`).join("")
       : `<li class="empty">nothing needs a person</li>`;
     const d = (await getJSON("/v1/dead-letters")).body.items || [];
-    $("dead-count").textContent = d.length;
     $("dead").innerHTML = d.length ? d.map((j) =>
       `<li data-dead="${esc(j.id)}"><div class="main"><span class="kind">${esc(j.type)}</span><span class="link" data-order="${esc(j.order_id)}">${esc(j.order_id)}</span>` +
-      `<div class="detail">${esc(j.attempts)} attempts · ${esc(j.reason)}</div></div>` +
+      `<div class="detail">${plural(j.attempts, "attempt")} · ${esc(j.reason)}</div></div>` +
       `<button class="replay" data-id="${esc(j.id)}">Replay</button><button class="delete danger" data-id="${esc(j.id)}">Delete</button></li>`).join("")
       : `<li class="empty">no dead letters</li>`;
   } catch (e) { /* the next poll tries again */ }
@@ -140,7 +163,7 @@ async function refreshLists() {
 async function deadAction(id, replay) {
   const r = await adminCall(replay ? "POST" : "DELETE", `/v1/dead-letters/${encodeURIComponent(id)}${replay ? "/replay" : ""}`);
   if (r.status >= 300) alert(`${replay ? "Replay" : "Delete"} failed: ${r.body?.detail || r.status}`);
-  refreshLists();
+  refreshLists(); refreshStats();
 }
 
 // Timeline dot colour for an event type.

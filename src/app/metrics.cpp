@@ -5,6 +5,8 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <deque>
+
 namespace orderd::app {
 
 namespace {
@@ -18,6 +20,14 @@ const prometheus::Histogram::BucketBoundaries kLatency = {0.0005, 0.001, 0.0025,
                                                           0.05,   0.1,   0.25,   0.5,   1,    2.5, 5, 10};
 const prometheus::Histogram::BucketBoundaries kBatch = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 20000};
 
+// A method label from a fixed set, so a client sending made-up methods cannot
+// grow the label space.
+const char* method_label(const std::string& method) {
+  for (const char* known : {"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"})
+    if (method == known) return known;
+  return "other";
+}
+
 double num(const Json& j) { return j.is_number() ? j.get<double>() : 0.0; }
 const Json& at(const Json& j, const char* a, const char* b = nullptr) {
   static const Json null;
@@ -27,13 +37,14 @@ const Json& at(const Json& j, const char* a, const char* b = nullptr) {
   return x.is_object() && x.contains(b) ? x[b] : null;
 }
 
-// Families built from the stats snapshot.
+// Families built from the stats snapshot. They live in a deque so a
+// reference from family() stays valid while later families are added (a
+// vector's push_back would leave it dangling); take() hands them over.
 class Snapshot {
  public:
-  explicit Snapshot(std::vector<MetricFamily>& out) : out_(out) {}
   MetricFamily& family(const std::string& name, const std::string& help, MetricType type) {
-    out_.push_back(MetricFamily{name, help, type, {}});
-    return out_.back();
+    built_.push_back(MetricFamily{name, help, type, {}});
+    return built_.back();
   }
   static void add(MetricFamily& f, std::vector<ClientMetric::Label> labels, double v) {
     ClientMetric m;
@@ -45,9 +56,13 @@ class Snapshot {
   void single(const std::string& name, const std::string& help, MetricType type, double v) {
     add(family(name, help, type), {}, v);
   }
+  void take(std::vector<MetricFamily>& out) {
+    for (auto& f : built_) out.push_back(std::move(f));
+    built_.clear();
+  }
 
  private:
-  std::vector<MetricFamily>& out_;
+  std::deque<MetricFamily> built_;
 };
 
 void orders_families(Snapshot& s, const Json& stats) {
@@ -122,7 +137,7 @@ Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
 Metrics::~Metrics() = default;
 
 void Metrics::observe_http(const std::string& method, const std::string& route, int status, double seconds) {
-  impl_->http_requests.Add({{"method", method}, {"route", route}, {"code", std::to_string(status)}}).Increment();
+  impl_->http_requests.Add({{"method", method_label(method)}, {"route", route}, {"code", std::to_string(status)}}).Increment();
   impl_->http_duration.Add({{"route", route}}, kLatency).Observe(seconds);
 }
 
@@ -144,9 +159,10 @@ void Metrics::observe_timer_lateness(double seconds) { impl_->lateness.Observe(s
 
 std::string Metrics::text(const Json& stats) const {
   std::vector<MetricFamily> families = impl_->registry->Collect();
-  Snapshot snap(families);
+  Snapshot snap;
   orders_families(snap, stats);
   engine_families(snap, stats);
+  snap.take(families);
   return prometheus::TextSerializer().Serialize(families);
 }
 

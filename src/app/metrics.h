@@ -6,6 +6,16 @@
 // from what the API shows. Names: `orderd_` prefix, `_total` counters,
 // `_seconds` histograms; labels never carry ids.
 //
+// Invariants:
+//   (1) No label value is an order id or a raw path: `route` is the router's
+//       pattern ("unmatched" when none matched), `method` comes from a fixed
+//       set (anything else is "other"), ops and outcomes are fixed strings.
+//   (2) Order counters come from the services' in-memory counters, so like
+//       every counter here they start at 0 with the process (Prometheus
+//       handles the reset); gauges are read from disk and survive restarts.
+//   (3) Histogram buckets are fixed at registration: latency 0.5 ms … 10 s,
+//       batch size 1 … 20,000.
+//
 // Thread: every observe_* is safe from any thread (prometheus-cpp metrics are
 // atomic; label families are mutex-protected); text() from any thread.
 #pragma once
@@ -28,7 +38,9 @@ class Metrics {
   void observe_timer_lateness(double seconds);
 
   // The exposition: the registry plus families built from `stats` (the
-  // /v1/stats JSON).
+  // /v1/stats JSON; missing keys read as 0, so a partial snapshot still
+  // serializes).
+  // Errors: none.
   std::string text(const nlohmann::json& stats) const;
 
  private:
