@@ -100,8 +100,14 @@ class Browser:
         self.send("Page.handleJavaScriptDialog", accept=True, promptText=text)
         return params
 
-    def screenshot(self, path):
-        data = self.send("Page.captureScreenshot", format="png")["data"]
+    def screenshot(self, path, full_page=False):
+        """A PNG of the viewport, or of the whole page when full_page."""
+        params = {"format": "png"}
+        if full_page:
+            size = self.send("Page.getLayoutMetrics")["cssContentSize"]
+            params.update(captureBeyondViewport=True,
+                          clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1})
+        data = self.send("Page.captureScreenshot", **params)["data"]
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
 
