@@ -4,6 +4,7 @@ JOBS    ?= $(shell nproc)
 PKGS    := libboost1.81-dev liblmdb-dev lmdb-utils nlohmann-json3-dev libspdlog-dev catch2 \
            libssl-dev prometheus-cpp-dev cmake ccache ninja-build g++ python3 curl
 TEST_PKGS := chromium python3-websocket
+BENCH_PKGS := rabbitmq-server redis-server librabbitmq-dev libhiredis-dev
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps test-deps install-pkgs build run test bench torture clean
@@ -33,6 +34,8 @@ test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 300
 
 bench: deps $(BUILD)/build.ninja
+	@$(MAKE) --no-print-directory install-pkgs WANT="$(BENCH_PKGS)"
+	cmake -S . -B $(BUILD) >/dev/null  # finds librabbitmq/hiredis once installed
 	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	bash bench/run.sh $(BUILD)
 

@@ -9,8 +9,11 @@
 #             real `orderd serve` (sim latency 0, fsync on), create p50/p99
 #   purchase  BUILD_DIR/purchase_bench: create -> pay -> completed orders/s with
 #             20,000 unpaid orders' 30-minute timers pending
-#   rabbitmq  (later) the same closed-loop durable enqueue against RabbitMQ
-#   redis     (later) the same against Redis with appendfsync always
+#   rabbitmq  BUILD_DIR/mq_bench: seed 001's flow on RabbitMQ (durable queues,
+#             persistent messages, confirms, manual acks) and a 1M-message
+#             per-message-TTL + dead-letter delay queue (rate, memory)
+#   redis     the same flow on Redis lists (appendfsync always) and a 1M
+#             sorted-set delay queue (rate, memory)
 # Each section prints its table and ends with one line of key=value figures.
 # Knobs: ORDERD_BENCH_SECONDS (per measurement, default 2),
 #        ORDERD_BENCH_TIMERS (default 10000000), ORDERD_BENCH_TIMER_INSERT_S (300),
@@ -41,16 +44,76 @@ run_purchase() {
   "$BUILD_DIR/purchase_bench" "$BUILD_DIR/orderd" "${ORDERD_BENCH_PURCHASE_S:-10}" 64 "${ORDERD_BENCH_UNPAID:-20000}"
 }
 
+# Sections run in subshells (piped to tee): everything they start is found
+# again by these fixed names, and stopped by the EXIT trap of this shell.
+MQ_TMP=$(mktemp -d /tmp/orderd-mq-XXXXXX)
+cleanup() {
+  [[ -f "$MQ_TMP/redis.pid" ]] && kill "$(cat "$MQ_TMP/redis.pid")" 2>/dev/null
+  if [[ -d "$MQ_TMP/rmq" ]]; then
+    rmq_env timeout 60 rabbitmqctl -n "$RMQ_NODE" shutdown >/dev/null 2>&1
+    [[ -f "$MQ_TMP/rmq.pid" ]] && pkill -P "$(cat "$MQ_TMP/rmq.pid")" 2>/dev/null
+  fi
+  rm -rf "$MQ_TMP"
+  return 0
+}
+trap cleanup EXIT
+mq_tmp() { :; }
+
+RMQ_NODE="orderdbench$$@localhost"
+RMQ_PORT=${RMQ_PORT:-5679}
+rmq_env() {
+  env RABBITMQ_NODENAME="$RMQ_NODE" RABBITMQ_NODE_PORT="$RMQ_PORT" RABBITMQ_DIST_PORT=$((RMQ_PORT + 20000)) \
+      RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_MNESIA_BASE="$MQ_TMP/rmq/mnesia" RABBITMQ_LOG_BASE="$MQ_TMP/rmq/log" \
+      RABBITMQ_ENABLED_PLUGINS_FILE="$MQ_TMP/rmq/enabled_plugins" "$@"
+}
+
+# RabbitMQ on loopback with its data under a temp dir (the server drops to the
+# rabbitmq user, so the dir is theirs); stopped by the EXIT trap.
+start_rabbitmq() {
+  mq_tmp
+  mkdir -p "$MQ_TMP/rmq/mnesia" "$MQ_TMP/rmq/log"
+  echo "[]." > "$MQ_TMP/rmq/enabled_plugins"
+  chown -R rabbitmq:rabbitmq "$MQ_TMP/rmq" 2>/dev/null || true
+  chmod 755 "$MQ_TMP"
+  rmq_env rabbitmq-server > "$MQ_TMP/rmq/out.log" 2>&1 &
+  echo $! > "$MQ_TMP/rmq.pid"
+  for _ in $(seq 1 60); do
+    rmq_env rabbitmqctl -n "$RMQ_NODE" await_startup >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "rabbitmq did not start:"; tail -5 "$MQ_TMP/rmq/out.log"; return 1
+}
+
 run_rabbitmq() {
-  section "rabbitmq: durable publish with confirms"
-  echo "skipped: not yet implemented"
+  section "rabbitmq: seed 001's flow (durable queues, persistent, confirms, manual acks), 64 in flight"
+  if ! command -v rabbitmq-server >/dev/null || [[ ! -x "$BUILD_DIR/mq_bench" ]]; then
+    echo "skipped: rabbitmq-server or mq_bench missing (make bench installs rabbitmq-server librabbitmq-dev)"; return 0
+  fi
+  start_rabbitmq || return 1
+  "$BUILD_DIR/mq_bench" rabbitmq "$RMQ_PORT" "${ORDERD_BENCH_MQ_S:-10}" 64
+  "$BUILD_DIR/mq_bench" rabbitmq-delay "$RMQ_PORT" "${ORDERD_BENCH_DELAY_N:-1000000}"
+  local qmem
+  qmem=$(rmq_env rabbitmqctl -n "$RMQ_NODE" list_queues name memory 2>/dev/null | awk '$1 == "delay" {print $2}' || true)
+  echo "rabbitmq_delay_queue_bytes=${qmem:-0}"
 }
 
 run_redis() {
-  section "redis: LPUSH with appendfsync always"
-  echo "skipped: not yet implemented"
+  section "redis: lists LPUSH/BRPOP with appendfsync always, 64 in flight; sorted-set delay queue"
+  if ! command -v redis-server >/dev/null || [[ ! -x "$BUILD_DIR/mq_bench" ]]; then
+    echo "skipped: redis-server or mq_bench missing (make bench installs redis-server libhiredis-dev)"; return 0
+  fi
+  mq_tmp
+  local port=${REDIS_PORT:-6399}
+  mkdir -p "$MQ_TMP/redis"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$MQ_TMP/redis" --appendonly yes --appendfsync always \
+      --save "" --pidfile "$MQ_TMP/redis.pid" --daemonize yes >/dev/null
+  for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  "$BUILD_DIR/mq_bench" redis "$port" "${ORDERD_BENCH_MQ_S:-10}" 64
+  "$BUILD_DIR/mq_bench" redis-delay "$port" "${ORDERD_BENCH_DELAY_N:-1000000}"
+  echo "redis_used_memory_bytes=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')"
 }
 
+OUT=$(mktemp /tmp/orderd-bench-out-XXXXXX)
 for s in $SECTIONS; do
   case "$s" in
     engine) run_engine ;;
@@ -59,5 +122,19 @@ for s in $SECTIONS; do
     rabbitmq) run_rabbitmq ;;
     redis) run_redis ;;
     *) echo "unknown section: $s" >&2; exit 2 ;;
-  esac
+  esac 2>&1 | tee -a "$OUT"
 done
+
+# The summary: every key=value figure printed above, and the ratios.
+fig() { grep -o "\b$1=[0-9.e+-]*" "$OUT" | tail -1 | cut -d= -f2; }
+ratio() { [[ -n "$1" && -n "$2" ]] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; }
+ORDERD=$(fig recharge_orders_per_s); RMQ=$(fig rabbitmq_orders_per_s); RDS=$(fig redis_orders_per_s)
+printf '\n== summary ==\n'
+printf '%-58s %s\n' "recharge flow orders/s: orderd / RabbitMQ / Redis" "${ORDERD:-?} / ${RMQ:-?} / ${RDS:-?}"
+printf '%-58s %s\n' "purchase flow orders/s (create -> pay -> completed)" "$(fig purchase_orders_per_s)"
+printf '%-58s %s / %s / %s\n' "delay queue 1M: insert/s orderd timers / RabbitMQ TTL+DLX / Redis ZSET" \
+  "$(fig timer_insert_per_s)" "$(fig rabbitmq_delay_publish_per_s)" "$(fig redis_delay_insert_per_s)"
+printf '%-58s %s / %s / %s\n' "delay queue 1M: memory KiB orderd RssAnon / RabbitMQ queue / Redis" \
+  "$(fig timers_1M_rss_anon_kb)" "$(( $(fig rabbitmq_delay_queue_bytes || echo 0) / 1024 ))" "$(( $(fig redis_used_memory_bytes || echo 0) / 1024 ))"
+echo "ratio_vs_rabbitmq=$(ratio "$ORDERD" "$RMQ") ratio_vs_redis=$(ratio "$ORDERD" "$RDS") group_commit_vs_lmdb_limit=$(fig group_commit_vs_lmdb_limit) timer_burst_p99_ms=$(fig timer_burst_p99_ms) timers_10M_ready_ms=$(fig timers_10M_ready_ms)"
+rm -f "$OUT"

@@ -3,9 +3,8 @@
 // Every body is validated completely before anything is written.
 #include <set>
 
-#include "core/duration.h"
 #include "http/api.h"
-#include "http/json_body.h"
+#include "http/bodies.h"
 #include "provider/signature.h"
 
 namespace orderd::http {
@@ -13,47 +12,6 @@ namespace orderd::http {
 namespace asio = boost::asio;
 
 namespace {
-
-constexpr int64_t kMaxQty = 1'000'000;
-constexpr int64_t kMaxStock = int64_t{1} << 40;
-constexpr size_t kMaxItems = 100;
-
-Result<orders::CreateOrderRequest> parse_create(const Request& req) {
-  auto body = parse_json_object(req.body);
-  if (!body) return body.error();
-  orders::CreateOrderRequest out;
-  auto user = required_string(*body, "user", 128);
-  if (!user) return user.error();
-  out.user = *user;
-  auto items = required_array(*body, "items", kMaxItems);
-  if (!items) return items.error();
-  if (items->empty()) return Error::invalid("items", "items must not be empty");
-  std::set<std::string> seen;
-  for (size_t i = 0; i < items->size(); ++i) {
-    const std::string prefix = "items[" + std::to_string(i) + "].";
-    const Json& item = (*items)[i];
-    if (!item.is_object()) return Error::invalid("items[" + std::to_string(i) + "]", prefix + " must be an object");
-    auto sku = required_string(item, "sku", 128);
-    if (!sku) return nest_field(sku.error(), prefix);
-    auto qty = optional_int(item, "qty", 1, kMaxQty);
-    if (!qty) return nest_field(qty.error(), prefix);
-    if (!*qty) return Error::invalid(prefix + "qty", prefix + "qty is required (an integer from 1 to 1000000)");
-    if (!seen.insert(*sku).second)
-      return Error::invalid(prefix + "sku", prefix + "sku '" + *sku + "' appears twice; give each SKU once with its total qty");
-    out.items.push_back({*sku, **qty});
-  }
-  auto url = optional_string(*body, "notify_url", 2048);
-  if (!url) return url.error();
-  if (*url && !(*url)->empty()) {
-    if ((*url)->rfind("http://", 0) != 0) return Error::invalid("notify_url", "notify_url must be an http:// URL");
-    out.notify_url = **url;
-  }
-  out.idempotency_key = req.header("idempotency-key");
-  if (out.idempotency_key.size() > 255)
-    return Error::invalid("Idempotency-Key", "Idempotency-Key is longer than 255 characters");
-  out.body_hash = orders::sha256_hex(req.body);
-  return out;
-}
 
 Response answer_response(const orders::CreateAnswer& a) {
   Response res = json_response(a.status, a.body);
@@ -67,14 +25,9 @@ asio::awaitable<Response> put_sku(Request& req, ApiDeps& deps) {
   if (auto denied = require_admin(req, deps)) co_return *denied;
   const std::string sku = req.params["sku"];
   if (sku.size() > 128) co_return problem(422, "sku is longer than 128 bytes", "sku");
-  auto body = parse_json_object(req.body);
-  if (!body) co_return problem_from_error(body.error());
-  auto stock = optional_int(*body, "stock", 0, kMaxStock);
-  if (!stock) co_return problem_from_error(stock.error());
-  if (!*stock) co_return problem(422, "stock is required (an integer >= 0)", "stock");
-  auto price = optional_int(*body, "price", 0, kMaxAmount);
-  if (!price) co_return problem_from_error(price.error());
-  auto saved = co_await deps.purchases->put_sku(sku, **stock, *price);
+  auto put = parse_sku_put(req.body);
+  if (!put) co_return problem_from_error(put.error());
+  auto saved = co_await deps.purchases->put_sku(sku, put->stock, put->price);
   if (!saved) co_return problem_from_error(saved.error());
   co_return json_response(200, *saved);
 }
@@ -86,7 +39,7 @@ asio::awaitable<Response> get_sku(Request& req, ApiDeps& deps) {
 }
 
 asio::awaitable<Response> create(Request& req, ApiDeps& deps) {
-  auto parsed = parse_create(req);
+  auto parsed = parse_order_create(req);
   if (!parsed) co_return problem_from_error(parsed.error());
   auto answer = co_await deps.purchases->create(std::move(*parsed));
   if (!answer) co_return problem_from_error(answer.error());
@@ -161,19 +114,11 @@ asio::awaitable<Response> payment_notify(Request& req, ApiDeps& deps) {
     e.field = "Orderd-Signature";
     co_return problem_from_error(e);
   }
-  auto body = parse_json_object(req.body);
-  if (!body) co_return problem_from_error(body.error());
-  auto order_id = required_string(*body, "order_id", 128);
-  if (!order_id) co_return problem_from_error(order_id.error());
-  auto payment_id = required_string(*body, "payment_id", 128);
-  if (!payment_id) co_return problem_from_error(payment_id.error());
-  auto amount = required_amount(*body, "amount");
-  if (!amount) co_return problem_from_error(amount.error());
-  auto status = required_string(*body, "status", 32);
-  if (!status) co_return problem_from_error(status.error());
-  if (*status != "SUCCESS")  // only successful payments move money; acknowledge the rest
-    co_return json_response(200, {{"result", "ignored"}, {"order_id", *order_id}, {"reason", "status " + *status}});
-  auto done = co_await deps.purchases->notify(*order_id, *payment_id, *amount);
+  auto n = parse_payment_notify(req.body);
+  if (!n) co_return problem_from_error(n.error());
+  if (n->status != "SUCCESS")  // only successful payments move money; acknowledge the rest
+    co_return json_response(200, {{"result", "ignored"}, {"order_id", n->order_id}, {"reason", "status " + n->status}});
+  auto done = co_await deps.purchases->notify(n->order_id, n->payment_id, n->amount);
   if (!done) co_return problem_from_error(done.error());
   co_return json_response(200, *done);
 }
@@ -183,26 +128,9 @@ asio::awaitable<Response> sim_pay(Request& req, ApiDeps& deps) {
   const std::string id = req.params["id"];
   auto p = deps.purchases->get(id);
   if (!p) co_return problem(404, "no purchase order " + id, "id");
-  Json body = Json::object();
-  if (!req.body.empty()) {
-    auto parsed = parse_json_object(req.body);
-    if (!parsed) co_return problem_from_error(parsed.error());
-    body = std::move(*parsed);
-  }
-  auto amount = optional_int(body, "amount", 1, kMaxAmount);
-  if (!amount) co_return problem_from_error(amount.error());
-  auto delay_text = optional_string(body, "notify_delay", 32);
-  if (!delay_text) co_return problem_from_error(delay_text.error());
-  DurationMs delay = 0;
-  if (*delay_text) {
-    auto d = parse_duration(**delay_text);
-    if (!d || *d < 0 || *d > 3'600'000)
-      co_return problem(422, "notify_delay must be a duration from 0s to 1h, like \"2s\"", "notify_delay");
-    delay = *d;
-  }
-  auto even = optional_bool(body, "even_if_closed");
-  if (!even) co_return problem_from_error(even.error());
-  auto paid = deps.sim_pay(id, amount->value_or(p->amount), delay, even->value_or(false));
+  auto pay = parse_sim_pay(req.body);
+  if (!pay) co_return problem_from_error(pay.error());
+  auto paid = deps.sim_pay(id, pay->amount.value_or(p->amount), pay->notify_delay, pay->even_if_closed);
   if (!paid) co_return problem_from_error(paid.error());
   co_return json_response(202, *paid);
 }

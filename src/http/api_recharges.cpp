@@ -2,7 +2,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "http/api.h"
-#include "http/json_body.h"
+#include "http/bodies.h"
 
 namespace orderd::http {
 
@@ -10,30 +10,8 @@ namespace asio = boost::asio;
 
 namespace {
 
-Result<orders::CreateRechargeRequest> parse_create(const Request& req) {
-  auto body = parse_json_object(req.body);
-  if (!body) return body.error();
-  orders::CreateRechargeRequest out;
-  auto account = required_string(*body, "account", 128);
-  if (!account) return account.error();
-  out.account = *account;
-  auto amount = required_amount(*body, "amount");
-  if (!amount) return amount.error();
-  out.amount = *amount;
-  auto url = optional_string(*body, "notify_url", 2048);
-  if (!url) return url.error();
-  if (*url && !(*url)->empty()) {
-    if ((*url)->rfind("http://", 0) != 0) return Error::invalid("notify_url", "notify_url must be an http:// URL");
-    out.notify_url = **url;
-  }
-  out.idempotency_key = req.header("idempotency-key");
-  if (out.idempotency_key.size() > 255) return Error::invalid("Idempotency-Key", "Idempotency-Key is longer than 255 characters");
-  out.body_hash = orders::sha256_hex(req.body);
-  return out;
-}
-
 asio::awaitable<Response> create(Request& req, ApiDeps& deps) {
-  auto parsed = parse_create(req);
+  auto parsed = parse_recharge_create(req);
   if (!parsed) co_return problem_from_error(parsed.error());
   auto answer = co_await deps.recharges.create(std::move(*parsed));
   if (!answer) co_return problem_from_error(answer.error());

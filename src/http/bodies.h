@@ -1,0 +1,46 @@
+// bodies.h — the request bodies of the public API parsed and validated as
+// pure functions (no I/O, no state), so handlers stay thin and the fuzzers
+// in tests/fuzz/ can drive exactly what the server runs. Every rejection is
+// an Error naming the field; nothing here writes or throws.
+//
+// Thread: any.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "core/duration.h"
+#include "core/result.h"
+#include "http/types.h"
+#include "orders/purchase_service.h"
+#include "orders/recharge_service.h"
+
+namespace orderd::http {
+
+// POST /v1/recharges (body + Idempotency-Key header).
+Result<orders::CreateRechargeRequest> parse_recharge_create(const Request& req);
+// POST /v1/orders (body + Idempotency-Key header). Duplicate SKUs are refused.
+Result<orders::CreateOrderRequest> parse_order_create(const Request& req);
+
+struct SkuPut {
+  int64_t stock = 0;
+  std::optional<int64_t> price;
+};
+// PUT /v1/skus/{sku}.
+Result<SkuPut> parse_sku_put(const std::string& body);
+
+struct PaymentNotify {
+  std::string order_id, payment_id, status;
+  int64_t amount = 0;
+};
+// POST /v1/payments/notify (after the signature was verified over the raw body).
+Result<PaymentNotify> parse_payment_notify(const std::string& body);
+
+struct SimPay {
+  std::optional<int64_t> amount;  // default: the order's amount
+  DurationMs notify_delay = 0;
+  bool even_if_closed = false;
+};
+// POST /v1/sim/pay/{id}: an empty body is all defaults.
+Result<SimPay> parse_sim_pay(const std::string& body);
+
+}  // namespace orderd::http
