@@ -5,8 +5,9 @@ const $ = (id) => document.getElementById(id);
 const RC_STATES = ["queued", "processing", "succeeded", "failed", "timed_out"];
 const PO_STATES = ["pending_payment", "closing", "paid", "completed", "refund_pending", "refunded", "closed"];
 const HISTORY = 120;
-const samples = [];  // {t, created, finished}
-let last = null;
+const RATE_WINDOW = 3;  // seconds a rate is averaged over, so 1 s polling does not look jagged
+const samples = [];  // {t, created, finished}: rates in orders/s, t in seconds
+const totals = [];   // {t, created, finished}: the counters as polled, last RATE_WINDOW + 1 seconds
 
 function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
@@ -79,12 +80,17 @@ function render(s) {
   const now = Date.now() / 1000;
   const created = (rc.created_total || 0) + (po.created_total || 0);
   const finished = (rc.finished_total || 0) + (po.finished_total || 0);
-  if (last && now > last.t) {
-    const dt = now - last.t;
-    samples.push({t: now, created: Math.max(0, (created - last.created) / dt), finished: Math.max(0, (finished - last.finished) / dt)});
+  // Counters restart with the process: start the rates over if one went down.
+  if (totals.length && (created < totals[totals.length - 1].created || finished < totals[totals.length - 1].finished))
+    totals.length = 0;
+  totals.push({t: now, created, finished});
+  while (totals.length > 2 && now - totals[1].t >= RATE_WINDOW) totals.shift();
+  const from = totals[0];
+  if (now > from.t) {
+    const dt = now - from.t;
+    samples.push({t: now, created: (created - from.created) / dt, finished: (finished - from.finished) / dt});
     while (samples.length && now - samples[0].t > HISTORY + 1) samples.shift();
   }
-  last = {t: now, created, finished};
   const cur = samples[samples.length - 1];
   $("rates").textContent = cur ? ` · now ${cur.created.toFixed(1)} / ${cur.finished.toFixed(1)} per s` : "";
   drawChart();
@@ -166,9 +172,14 @@ async function deadAction(id, replay) {
   refreshLists(); refreshStats();
 }
 
-// Timeline dot colour for an event type.
+// Timeline dot colour for an event type: bad (red), good (green), warn
+// (amber: waiting, retrying, refunding), end (violet: closed), else blue.
 function cls(t) {
-  return /fail|timeout|timed_out|mismatch|late|error/.test(t) ? "bad" : /succeeded|success|completed|done|refunded|paid/.test(t) ? "good" : "";
+  if (/fail|timed_out|timeout|mismatch|late|error|unknown/.test(t)) return "bad";
+  if (/^(paid|completed|refund_done|refunded|step_done|succeeded)$|: success$/.test(t)) return "good";
+  if (/unpaid|closing|retry|refused|refund_(queued|requested|waiting)|reconciler/.test(t)) return "warn";
+  if (t === "closed") return "end";
+  return "";
 }
 
 function timeline(o) {

@@ -1,6 +1,7 @@
 """A minimal Chrome DevTools Protocol driver for headless Chromium, over
 Debian's python3-websocket: start the browser, open a page, evaluate
-JavaScript, take a screenshot. Every wait is bounded."""
+JavaScript, answer dialogs (prompt/alert), take a screenshot. Every wait is
+bounded."""
 import base64, itertools, json, os, shutil, signal, subprocess, tempfile, time, urllib.request
 
 try:
@@ -28,6 +29,7 @@ class Browser:
         targets = wait_until(self._page_targets, 30, interval=0.2, what="chromium's DevTools endpoint")
         self.ws = websocket.create_connection(targets[0]["webSocketDebuggerUrl"], timeout=30)
         self.ids = itertools.count(1)
+        self.events = []  # events that arrived while waiting for an answer
 
     def _page_targets(self):
         try:
@@ -36,17 +38,48 @@ class Browser:
         except OSError:
             return None
 
+    def _recv(self, deadline):
+        """One message from the browser, or None when the deadline passed."""
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            return None
+        self.ws.settimeout(remaining)
+        try:
+            return json.loads(self.ws.recv())
+        except websocket.WebSocketTimeoutException:
+            return None
+
     def send(self, method, **params):
         msg_id = next(self.ids)
         self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
         end = time.time() + 30
-        while time.time() < end:
-            msg = json.loads(self.ws.recv())
+        while (msg := self._recv(end)) is not None:
             if msg.get("id") == msg_id:
                 if "error" in msg:
                     raise RuntimeError(f"{method}: {msg['error']}")
                 return msg.get("result", {})
+            if "method" in msg:
+                self.events.append(msg)
         raise TimeoutError(method)
+
+    def wait_event(self, method, timeout):
+        """The params of the first event `method` seen since the last call (kept
+        while waiting for answers too); raises after `timeout` seconds."""
+        end = time.time() + timeout
+        while True:
+            for i, ev in enumerate(self.events):
+                if ev["method"] == method:
+                    del self.events[: i + 1]
+                    return ev.get("params", {})
+            msg = self._recv(end)
+            if msg is None:
+                raise AssertionError(f"timed out after {timeout}s waiting for the browser event {method}")
+            if "method" in msg:
+                self.events.append(msg)
+
+    def seen(self, method):
+        """Whether an event `method` arrived and is still unconsumed."""
+        return any(ev["method"] == method for ev in self.events)
 
     def open(self, url):
         self.send("Page.enable")
@@ -60,8 +93,21 @@ class Browser:
             raise RuntimeError(f"{expression}: {r['exceptionDetails']}")
         return r.get("result", {}).get("value")
 
-    def screenshot(self, path):
-        data = self.send("Page.captureScreenshot", format="png")["data"]
+    def answer_dialog(self, text, timeout=10):
+        """Waits for a JavaScript dialog (prompt, alert, confirm), accepts it
+        with `text` as a prompt's answer, and returns its params (type, message)."""
+        params = self.wait_event("Page.javascriptDialogOpening", timeout)
+        self.send("Page.handleJavaScriptDialog", accept=True, promptText=text)
+        return params
+
+    def screenshot(self, path, full_page=False):
+        """A PNG of the viewport, or of the whole page when full_page."""
+        params = {"format": "png"}
+        if full_page:
+            size = self.send("Page.getLayoutMetrics")["cssContentSize"]
+            params.update(captureBeyondViewport=True,
+                          clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1})
+        data = self.send("Page.captureScreenshot", **params)["data"]
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
 

@@ -1,7 +1,9 @@
 """The status page in headless Chromium (driven over the DevTools protocol)
 against a real orderd: the counts change after orders are created, an order
-looked up shows its timeline, a dead letter is replayed with its button and
-leaves the list, and a screenshot is saved. Fails (never skips) when
+looked up shows its timeline, a dead letter is replayed with its button (the
+page asks for the admin token on the 401 and keeps it for the session) and
+leaves the list, another is deleted without asking again, and a screenshot is
+saved. Fails (never skips) when
 Chromium is missing: `make test` installs it."""
 import http.server, os, sys, threading, unittest
 sys.path.insert(0, os.path.dirname(__file__))
@@ -9,6 +11,8 @@ from harness import Env, call, free_port, wait_until
 from cdp import Browser
 
 SHOT = os.environ.get("ORDERD_SCREENSHOT", "")
+TOKEN = "page-admin-token"
+ADMIN = {"Authorization": "Bearer " + TOKEN}
 
 
 class Hook(http.server.BaseHTTPRequestHandler):
@@ -25,7 +29,7 @@ class StatusPage(unittest.TestCase):
     def setUp(self):
         self.env = Env()
         self.ok = False
-        self.srv = self.env.serve("--sim-latency", "1ms", "--webhook-attempts", "1")
+        self.srv = self.env.serve("--sim-latency", "1ms", "--webhook-attempts", "1", "--admin-token", TOKEN)
         self.browser = Browser()
         self.hook = None
 
@@ -33,7 +37,11 @@ class StatusPage(unittest.TestCase):
         self.browser.close()
         if self.hook:
             self.hook.shutdown()
+            self.hook.server_close()
         self.env.close(keep=not self.ok)
+
+    def dead_ids(self):
+        return self.browser.js("[...document.querySelectorAll('#dead li[data-dead]')].map(e => e.dataset.dead)")
 
     def cell(self, table, status):
         return self.browser.js(f"(document.querySelector('#{table} tr[data-status={status}] td.n')||{{}}).textContent")
@@ -46,7 +54,7 @@ class StatusPage(unittest.TestCase):
 
         ids = [call("POST", base + "/v1/recharges", {"account": f"1380000{i}", "amount": 100})[1]["id"] for i in range(5)]
         wait_until(lambda: self.cell("rc-states", "succeeded") == "5", 15, what="succeeded count 5 on the page")
-        call("PUT", base + "/v1/skus/page", {"stock": 10, "price": 1500})
+        self.assertEqual(call("PUT", base + "/v1/skus/page", {"stock": 10, "price": 1500}, ADMIN)[0], 200)
         o = call("POST", base + "/v1/orders", {"user": "p", "items": [{"sku": "page", "qty": 2}]})[1]
         wait_until(lambda: self.cell("po-states", "pending_payment") == "1", 15, what="a pending purchase on the page")
         call("POST", f"{base}/v1/sim/pay/{o['id']}", {})
@@ -68,17 +76,42 @@ class StatusPage(unittest.TestCase):
         port = free_port()
         rc = call("POST", base + "/v1/recharges", {"account": "13900000000", "amount": 100,
                                                    "notify_url": f"http://127.0.0.1:{port}/hook"})[1]
-        dead = wait_until(lambda: b.js("[...document.querySelectorAll('#dead li[data-dead]')].map(e => e.dataset.dead)"),
-                          20, what="the dead letter on the page")
+        dead = wait_until(lambda: self.dead_ids(), 20, what="the dead letter on the page")
         self.assertEqual(len(dead), 1)
         self.assertIn(rc["id"], b.js("document.getElementById('dead').textContent"))
-        # the receiver comes up; the Replay button delivers it and it leaves the list
+        wait_until(lambda: b.js("document.getElementById('dead-count').textContent") == "1", 5,
+                   what="the dead-letter count 1")
+        # the receiver comes up; Replay gets a 401, the page asks for the token,
+        # retries with it, the job is delivered and leaves the list
         self.hook = http.server.ThreadingHTTPServer(("127.0.0.1", port), Hook)
         threading.Thread(target=self.hook.serve_forever, daemon=True).start()
         b.js(f"document.querySelector('button.replay[data-id=\"{dead[0]}\"]').click()")
-        wait_until(lambda: b.js("document.querySelectorAll('#dead li[data-dead]').length") == 0, 20,
-                   what="the replayed dead letter to leave the list")
+        dialog = b.answer_dialog(TOKEN)
+        self.assertEqual(dialog["type"], "prompt")
+        self.assertIn("Admin token", dialog["message"])
+        wait_until(lambda: self.dead_ids() == [], 20, what="the replayed dead letter to leave the list")
         self.assertEqual(call("GET", base + "/v1/dead-letters")[1]["items"], [])
+        self.assertEqual(b.js("sessionStorage.getItem('orderd-admin-token')"), TOKEN)
+
+        # another dead letter, deleted with its button: the kept token is used, no second prompt
+        rc2 = call("POST", base + "/v1/recharges", {"account": "13900000001", "amount": 100,
+                                                    "notify_url": f"http://127.0.0.1:{free_port()}/hook"})[1]
+        dead = wait_until(lambda: self.dead_ids(), 20, what="the second dead letter on the page")
+        self.assertIn(rc2["id"], b.js("document.getElementById('dead').textContent"))
+        b.js(f"document.querySelector('button.delete[data-id=\"{dead[0]}\"]').click()")
+        wait_until(lambda: self.dead_ids() == [], 20, what="the deleted dead letter to leave the list")
+        self.assertFalse(b.seen("Page.javascriptDialogOpening"), "asked for the token twice")
+        self.assertEqual(call("GET", base + "/v1/dead-letters")[1]["items"], [])
+        wait_until(lambda: b.js("document.getElementById('dead-count').textContent") == "0", 5,
+                   what="the dead-letter count back to 0")
+        # the webhook of the first was delivered by the replay; the second was dropped
+        self.assertEqual(call("GET", f"{base}/v1/recharges/{rc2['id']}")[1]["status"], "succeeded")
+
+        # the chart has drawn something: some non-background pixels in its plot area
+        self.assertTrue(b.js("""(() => { const c = document.getElementById('chart');
+            const d = c.getContext('2d').getImageData(c.width / 2, 0, c.width / 2, c.height).data;
+            for (let i = 0; i < d.length; i += 4) if (d[i + 2] > 200 && d[i] < 120) return true;  // the blue line
+            return false; })()"""))
 
         path = SHOT or os.path.join(self.env.tmp, "status.png")
         b.screenshot(path)
