@@ -21,7 +21,7 @@
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
-SECTIONS=${BENCH_SECTIONS:-"engine recharge purchase rabbitmq redis"}
+SECTIONS=${BENCH_SECTIONS-"engine recharge purchase rabbitmq redis"}
 
 section() { printf '\n== %s ==\n' "$1"; }
 
@@ -48,6 +48,7 @@ run_purchase() {
 # again by these fixed names, and stopped by the EXIT trap of this shell.
 MQ_TMP=$(mktemp -d /tmp/orderd-mq-XXXXXX)
 cleanup() {
+  set +e
   [[ -f "$MQ_TMP/redis.pid" ]] && kill "$(cat "$MQ_TMP/redis.pid")" 2>/dev/null
   if [[ -d "$MQ_TMP/rmq" ]]; then
     rmq_env timeout 60 rabbitmqctl -n "$RMQ_NODE" shutdown >/dev/null 2>&1
@@ -126,8 +127,9 @@ for s in $SECTIONS; do
 done
 
 # The summary: every key=value figure printed above, and the ratios.
-fig() { grep -o "\b$1=[0-9.e+-]*" "$OUT" | tail -1 | cut -d= -f2; }
-ratio() { [[ -n "$1" && -n "$2" ]] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; }
+fig() { { grep -o "\b$1=[0-9.e+-]*" "$OUT" || true; } | tail -1 | cut -d= -f2; }
+ratio() { if [[ -n "$1" && -n "$2" ]]; then awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; fi; }
+kib() { local v; v=$(fig "$1"); echo $(( ${v:-0} / 1024 )); }
 ORDERD=$(fig recharge_orders_per_s); RMQ=$(fig rabbitmq_orders_per_s); RDS=$(fig redis_orders_per_s)
 printf '\n== summary ==\n'
 printf '%-58s %s\n' "recharge flow orders/s: orderd / RabbitMQ / Redis" "${ORDERD:-?} / ${RMQ:-?} / ${RDS:-?}"
@@ -135,6 +137,6 @@ printf '%-58s %s\n' "purchase flow orders/s (create -> pay -> completed)" "$(fig
 printf '%-58s %s / %s / %s\n' "delay queue 1M: insert/s orderd timers / RabbitMQ TTL+DLX / Redis ZSET" \
   "$(fig timer_insert_per_s)" "$(fig rabbitmq_delay_publish_per_s)" "$(fig redis_delay_insert_per_s)"
 printf '%-58s %s / %s / %s\n' "delay queue 1M: memory KiB orderd RssAnon / RabbitMQ queue / Redis" \
-  "$(fig timers_1M_rss_anon_kb)" "$(( $(fig rabbitmq_delay_queue_bytes || echo 0) / 1024 ))" "$(( $(fig redis_used_memory_bytes || echo 0) / 1024 ))"
+  "$(fig timers_1M_rss_anon_kb)" "$(kib rabbitmq_delay_queue_bytes)" "$(kib redis_used_memory_bytes)"
 echo "ratio_vs_rabbitmq=$(ratio "$ORDERD" "$RMQ") ratio_vs_redis=$(ratio "$ORDERD" "$RDS") group_commit_vs_lmdb_limit=$(fig group_commit_vs_lmdb_limit) timer_burst_p99_ms=$(fig timer_burst_p99_ms) timers_10M_ready_ms=$(fig timers_10M_ready_ms)"
 rm -f "$OUT"
