@@ -3,11 +3,11 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc)
 PKGS    := libboost1.81-dev liblmdb-dev lmdb-utils nlohmann-json3-dev libspdlog-dev catch2 \
            libssl-dev prometheus-cpp-dev cmake ccache ninja-build g++ python3 curl
-TEST_PKGS := chromium python3-websocket
+TEST_PKGS := chromium python3-websocket clang-14 libclang-rt-14-dev
 BENCH_PKGS := rabbitmq-server redis-server librabbitmq-dev libhiredis-dev
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps install-pkgs build run test bench sim torture clean
+.PHONY: deps test-deps install-pkgs build run test bench sim torture fuzz clean
 
 deps:
 	@$(MAKE) --no-print-directory install-pkgs WANT="$(PKGS)"
@@ -31,6 +31,7 @@ run: deps $(BUILD)/build.ninja
 	$(BUILD)/orderd serve --data ./data
 
 test: build test-deps
+	bash tests/fuzz/fuzz.sh build $(BUILD)/fuzz
 	cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 300
 
 bench: deps $(BUILD)/build.ninja
@@ -46,6 +47,11 @@ sim: build
 # kill -9 torture, long version (tests/torture/torture.py; TORTURE_CYCLES, TORTURE_SEED)
 torture: build
 	ORDERD_EXE=$(BUILD)/orderd TORTURE_CYCLES=$${TORTURE_CYCLES:-100} python3 tests/torture/torture.py
+
+# libFuzzer targets under ASan+UBSan (tests/fuzz/), long version: FUZZ_SECONDS
+# per target; the grown corpus stays in $(BUILD)/fuzz/corpus for the next run.
+fuzz: deps test-deps
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-180} bash tests/fuzz/fuzz.sh long $(BUILD)/fuzz
 
 clean:
 	rm -rf $(BUILD)

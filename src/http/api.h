@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "http/bodies.h"
 #include "http/router.h"
 #include "http/waiters.h"
 #include "orders/purchase_service.h"
@@ -42,9 +43,6 @@ void add_order_routes(Router& router, ApiDeps& deps);
 
 // Shared by handlers: bearer-token check for admin endpoints; nullopt = allowed.
 std::optional<Response> require_admin(const Request& req, const ApiDeps& deps);
-// Parses ?limit= (default 50, 1..500). Errors name the parameter.
-Result<size_t> parse_limit(const Request& req);
-// Parses ?wait= seconds (0..600). Errors name the parameter.
-Result<int> parse_wait(const Request& req);
+// Query/path parameter parsers (parse_limit, parse_wait, …) live in bodies.h.
 
 }  // namespace orderd::http

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "http/api.h"
+#include "http/bodies.h"
 #include "store/async_commit.h"
 
 namespace orderd::web {
@@ -14,41 +15,7 @@ namespace orderd::http {
 namespace asio = boost::asio;
 
 std::optional<Response> require_admin(const Request& req, const ApiDeps& deps) {
-  if (deps.admin_token.empty()) return std::nullopt;
-  const std::string& auth = req.header("authorization");
-  const std::string expected = "Bearer " + deps.admin_token;
-  // Constant-time comparison of equal-length strings.
-  bool same = auth.size() == expected.size();
-  unsigned char diff = 0;
-  for (size_t i = 0; same && i < auth.size(); ++i) diff |= static_cast<unsigned char>(auth[i] ^ expected[i]);
-  if (same && diff == 0) return std::nullopt;
-  Response r = problem(401, "this endpoint needs Authorization: Bearer <admin token>", "Authorization");
-  r.headers.emplace_back("WWW-Authenticate", "Bearer");
-  return r;
-}
-
-namespace {
-Result<long long> parse_int_param(const Request& req, const std::string& name, long long def, long long lo, long long hi) {
-  auto v = req.query_param(name);
-  if (!v) return def;
-  long long n = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || p != v->data() + v->size() || n < lo || n > hi)
-    return Error::invalid(name, name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
-  return n;
-}
-}  // namespace
-
-Result<size_t> parse_limit(const Request& req) {
-  auto n = parse_int_param(req, "limit", 50, 1, 500);
-  if (!n) return n.error();
-  return static_cast<size_t>(*n);
-}
-
-Result<int> parse_wait(const Request& req) {
-  auto n = parse_int_param(req, "wait", 0, 0, 600);
-  if (!n) return n.error();
-  return static_cast<int>(*n);
+  return require_token(req, deps.admin_token);
 }
 
 namespace {
@@ -57,14 +24,6 @@ Json dead_letter_json(const queue::DeadLetter& d) {
   return {{"id", std::to_string(d.job.id)}, {"type", d.job.type},          {"order_id", d.job.key},
           {"attempts", d.job.attempt},      {"reason", d.reason},          {"failed_at", format_rfc3339(d.failed_at)},
           {"payload", d.job.payload}};
-}
-
-Result<uint64_t> parse_dead_id(const Request& req) {
-  const std::string& text = req.params.at("id");
-  uint64_t id = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || p != text.data() + text.size()) return Error::invalid("id", "dead-letter id must be a number");
-  return id;
 }
 
 asio::awaitable<Response> dead_letter_action(Request& req, ApiDeps& deps, bool replay) {

@@ -1,7 +1,8 @@
-// bodies.h — the request bodies of the public API parsed and validated as
-// pure functions (no I/O, no state), so handlers stay thin and the fuzzers
-// in tests/fuzz/ can drive exactly what the server runs. Every rejection is
-// an Error naming the field; nothing here writes or throws.
+// bodies.h — the inputs of the public API (request bodies, query and path
+// parameters, the admin bearer token) parsed and validated as pure functions
+// (no I/O, no state), so handlers stay thin and the fuzzers in tests/fuzz/
+// drive exactly what the server runs. Every rejection is an Error naming the
+// field, parameter or header; nothing here writes or throws, whatever the input.
 //
 // Thread: any.
 #pragma once
@@ -15,6 +16,22 @@
 #include "orders/recharge_service.h"
 
 namespace orderd::http {
+
+// ?name= as an integer in [lo, hi]; absent → def. Errors: kInvalid naming `name`.
+Result<long long> parse_int_param(const Request& req, const std::string& name, long long def, long long lo,
+                                  long long hi);
+// ?limit= (default 50, 1..500). Errors: kInvalid "limit".
+Result<size_t> parse_limit(const Request& req);
+// ?wait= seconds (default 0, 0..600). Errors: kInvalid "wait".
+Result<int> parse_wait(const Request& req);
+// The {id} path parameter of a dead letter, a decimal uint64.
+// REQUIRES: req.params has "id" (the route captured it). Errors: kInvalid "id".
+Result<uint64_t> parse_dead_id(const Request& req);
+
+// Admin check: nullopt when `token` is empty (admin endpoints open) or the
+// request carries "Authorization: Bearer <token>" (compared in constant
+// time); otherwise the 401 problem with WWW-Authenticate: Bearer.
+std::optional<Response> require_token(const Request& req, const std::string& token);
 
 // POST /v1/recharges (body + Idempotency-Key header).
 Result<orders::CreateRechargeRequest> parse_recharge_create(const Request& req);

@@ -5,6 +5,8 @@
 //   read a request (deadline) → build a plain Request → route → co_await the
 //   handler (exceptions → 500) → write the answer (deadline) → again if
 //   keep-alive, else close.
+// Parser limits, refusals, the Request conversion and routing live in
+// request_path.cpp (shared with the socket-free path the fuzz target drives).
 #include "http/server.h"
 
 #include <spdlog/spdlog.h>
@@ -25,6 +27,9 @@
 #include <optional>
 #include <unordered_map>
 
+#include "http/beast_request.h"
+#include "http/request_path.h"
+
 namespace orderd::http {
 
 namespace asio = boost::asio;
@@ -35,7 +40,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr size_t kHeaderLimit = 16 * 1024;
 constexpr size_t kDrainLimit = 1 << 20;  // bytes read and discarded in a graceful close
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
@@ -50,38 +54,11 @@ void log_spawn_failure(std::exception_ptr error) {
   }
 }
 
-// The answer to a failed read, or nullopt to close silently (peer gone,
-// deadline passed, connection closed between requests).
-std::optional<Response> refusal_for(const beast::error_code& ec, size_t body_limit) {
-  if (ec == bhttp::error::body_limit)
-    return problem(413, "request body is over the limit of " + std::to_string(body_limit) + " bytes");
-  if (ec == bhttp::error::header_limit) return problem(431, "request headers are over 16 KiB");
-  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
-  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category())
-    return problem(400, "malformed HTTP request: " + ec.message());
-  return std::nullopt;
-}
-
 std::string remote_of(const tcp::socket& socket) {
   beast::error_code ec;
   auto endpoint = socket.remote_endpoint(ec);
   if (ec) return "?";
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-}
-
-Request to_request(bhttp::request<bhttp::string_body>&& message, std::string remote) {
-  Request req;
-  req.method = std::string(message.method_string());
-  req.target = std::string(message.target());
-  for (const auto& field : message) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto [it, inserted] = req.headers.emplace(std::move(name), std::string(field.value()));
-    if (!inserted) it->second += ", " + std::string(field.value());  // repeated header: list form
-  }
-  req.body = std::move(message.body());
-  req.remote = std::move(remote);
-  return req;
 }
 
 bhttp::response<bhttp::string_body> to_message(Response&& resp, unsigned version, bool keep_alive) {
@@ -132,6 +109,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   asio::io_context& io;
   const Router& router;
   const ServerOptions opts;
+  const RequestLimits limits{opts.header_limit, opts.body_limit};
   tcp::acceptor acceptor;  // used only on its strand once accepting
   std::atomic<bool> stopping{false};
   std::atomic<size_t> open_sessions{0};
@@ -142,7 +120,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(std::shared_ptr<Connection> conn, bool over_limit);
   asio::awaitable<void> serve(Connection& conn);
-  asio::awaitable<beast::error_code> read_request(Connection& conn, bhttp::request_parser<bhttp::string_body>& parser);
+  asio::awaitable<beast::error_code> read_request(Connection& conn, RequestParser& parser);
   asio::awaitable<Response> answer(Request& req, std::string* route_label);
   asio::awaitable<bool> write(beast::tcp_stream& stream, Response resp, unsigned version, bool keep_alive);
   asio::awaitable<void> refuse_and_close(beast::tcp_stream& stream, Response resp, unsigned version);
@@ -201,7 +179,7 @@ asio::awaitable<void> Server::Impl::refuse_and_close(beast::tcp_stream& stream, 
 // sends it for bodies over 1 KiB and would otherwise pause a second); a
 // Content-Length over the limit fails at the header, before any 100.
 asio::awaitable<beast::error_code> Server::Impl::read_request(Connection& conn,
-                                                              bhttp::request_parser<bhttp::string_body>& parser) {
+                                                              RequestParser& parser) {
   beast::tcp_stream& stream = conn.stream;
   stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
   // stop() may have posted close_if_idle() while this session was busy: a
@@ -221,17 +199,10 @@ asio::awaitable<beast::error_code> Server::Impl::read_request(Connection& conn,
 }
 
 asio::awaitable<Response> Server::Impl::answer(Request& req, std::string* route_label) {
-  if (Status parsed = parse_target(req); !parsed) co_return problem(400, parsed.error().message);
-  std::string allow;
-  const Router::Route* route = router.match_route(req, &allow);
-  if (route == nullptr) {
-    if (allow.empty()) co_return problem(404, "no resource at " + req.path);
-    Response resp = problem(405, req.method + " is not allowed on " + req.path + "; allowed: " + allow);
-    resp.headers.emplace_back("Allow", allow);
-    co_return resp;
-  }
-  *route_label = route->pattern;
-  co_return co_await invoke(*route, req);
+  Routed routed = route_request(router, req);
+  if (routed.route == nullptr) co_return std::move(*routed.refusal);
+  *route_label = routed.route->pattern;
+  co_return co_await invoke(*routed.route, req);
 }
 
 asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, bool over_limit) {
@@ -262,13 +233,12 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, bo
 asio::awaitable<void> Server::Impl::serve(Connection& conn) {
   const std::string remote = remote_of(conn.stream.socket());
   for (;;) {
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(kHeaderLimit);
-    parser.body_limit(opts.body_limit);
+    RequestParser parser;
+    apply_limits(parser, limits);
     beast::error_code ec = co_await read_request(conn, parser);
     const auto start = SteadyClock::now();
     if (ec) {
-      if (auto refusal = refusal_for(ec, opts.body_limit)) {
+      if (auto refusal = refusal_for(ec, limits)) {
         std::string method = parser.is_header_done() ? std::string(parser.get().method_string()) : "";
         observe(method, "unmatched", refusal->status, start);
         co_await refuse_and_close(conn.stream, std::move(*refusal), 11);

@@ -7,7 +7,7 @@
 //   (1) Every read and write has a deadline (read_timeout_s covers a whole
 //       request, and an idle keep-alive wait; write_timeout_s each answer).
 //   (2) Every answer carries Content-Type and Content-Length; errors are
-//       problem+json: body over body_limit → 413, headers over 16 KiB → 431,
+//       problem+json: body over body_limit → 413, headers over header_limit → 431,
 //       unparseable request → 400, unknown path → 404, wrong method → 405
 //       with Allow, handler exception → 500 (logged); the server keeps serving.
 //   (3) After 413/431/400/503 the connection is closed gracefully: answer,
@@ -33,7 +33,8 @@ namespace orderd::http {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";    // HOST:PORT; port 0 picks a free port
-  size_t body_limit = 64 * 1024;
+  size_t body_limit = 64 * 1024;            // beyond: 413
+  size_t header_limit = 16 * 1024;          // request line + headers; beyond: 431
   int read_timeout_s = 30;                  // header+body read deadline (idle keep-alive too)
   int write_timeout_s = 30;
   size_t max_connections = 10'000;          // beyond: accept then answer 503

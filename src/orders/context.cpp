@@ -1,7 +1,5 @@
 #include "orders/context.h"
 
-#include <openssl/evp.h>
-
 #include <cstdio>
 
 #include "orders/inventory.h"
@@ -82,19 +80,6 @@ std::optional<IdemRecord> find_idem(const store::Txn& txn, const std::string& sc
 Status save_idem(store::WriteTxn& txn, const std::string& scope, const std::string& key, const IdemRecord& rec) {
   return txn.put_json(txn.table("idem"), store::pair_key(scope, key),
                       {{"hash", rec.body_hash}, {"status", rec.status}, {"body", rec.body}, {"at", rec.at}});
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  std::string out;
-  char buf[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", md[i]);
-    out += buf;
-  }
-  return out;
 }
 
 std::string make_order_id(const char* prefix, uint64_t id) {

@@ -25,7 +25,8 @@ Status only_keys(const Json& obj, std::initializer_list<const char*> allowed) {
   for (const auto& [key, value] : obj.items()) {
     bool known = false;
     for (const char* a : allowed) known |= key == a;
-    if (!known) return Error::invalid(key, "unknown field '" + key + "'");
+    // An empty key is still named (as "") so the problem always names a field.
+    if (!known) return Error::invalid(key.empty() ? "\"\"" : key, "unknown field '" + key + "'");
   }
   return ok_status();
 }

@@ -44,6 +44,8 @@ TEST_CASE("PUT /faults body: bad values name the field", "[provider][sim_request
       {R"({"fail_rate":"0.2"})", ErrorCode::kInvalid, "fail_rate"},
       {R"({"timeout_rate":true})", ErrorCode::kInvalid, "timeout_rate"},
       {R"({"failrate":0.2})", ErrorCode::kInvalid, "failrate"},
+      // found by the json_bodies fuzz target: an empty key gave a problem naming no field
+      {R"({"":100,"price":1999})", ErrorCode::kInvalid, R"("")"},
   };
   for (const auto& c : cases) {
     INFO(c.body);
