@@ -17,6 +17,7 @@
 
 #include "app/metered_provider.h"
 #include "app/metrics.h"
+#include "app/storage_health.h"
 #include "app/timer_dispatch.h"
 #include "http/api.h"
 #include "http/client.h"
@@ -101,7 +102,7 @@ struct App::Impl {
   bool stop_requested = false;
   std::atomic<bool> ready_flag{false};
   std::atomic<bool> draining{false};
-  std::atomic<bool> storage_failing{false};  // the last batch commit failed (map or disk full): not ready
+  StorageHealth storage;  // batch commits failing (map or disk full), or just recovered: not ready
 
   Impl(const Config& c, const Clock& cl) : cfg(c), clock(cl) {}
 
@@ -236,7 +237,7 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
   a.notify_secret = secret;
   a.writer = std::make_unique<store::Writer>(a.env, clock);
   a.writer->set_observer([&a](size_t batch, uint64_t commit_us, bool ok) {
-    a.storage_failing = !ok;
+    a.storage.on_batch(ok, a.clock.now_ms());
     a.metrics.observe_commit(batch, static_cast<double>(commit_us) / 1e6, ok);
   });
   a.timer_service = std::make_unique<timer::TimerService>(
@@ -272,7 +273,7 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
   a.deps = std::make_unique<http::ApiDeps>(http::ApiDeps{
       *a.recharges, *a.writer, *a.jobs, a.waiters, clock, cfg.admin_token,
       [&a] {
-        return a.ready_flag.load() && !a.draining.load() && !a.storage_failing.load() && a.timer_service->ready();
+        return a.ready_flag.load() && !a.draining.load() && a.storage.ready(a.clock.now_ms()) && a.timer_service->ready();
       },
       [&a] { return a.stats(); },
       [&a] { return a.metrics.text(a.stats()); }, a.purchases.get(), secret, nullptr});
