@@ -2,7 +2,7 @@
 BUILD   ?= build
 JOBS    ?= $(shell nproc)
 PKGS    := libboost1.81-dev liblmdb-dev lmdb-utils nlohmann-json3-dev libspdlog-dev catch2 \
-           libssl-dev prometheus-cpp-dev cmake ccache ninja-build g++ python3 curl
+           libssl-dev prometheus-cpp-dev libjemalloc-dev cmake ccache ninja-build g++ python3 curl
 TEST_PKGS := chromium python3-websocket clang-14 libclang-rt-14-dev
 BENCH_PKGS := rabbitmq-server redis-server librabbitmq-dev libhiredis-dev
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
