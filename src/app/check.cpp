@@ -20,12 +20,14 @@ void check_timers(const store::Txn& txn, CheckReport& rep, std::set<std::string>
   auto d = txn.cursor(txn.table("timers_due"));
   for (bool ok = d.first(); ok; ok = d.next()) {
     rep.timers++;
-    auto rec = store::decode(d.value());
-    if (!rec || !rec->contains("key")) {
+    auto rec = d.key().size() == 16 ? timer::decode_timer_row(store::read_u64(d.key(), 8),
+                                                               static_cast<TimeMs>(store::read_u64(d.key(), 0)), d.value())
+                                     : std::nullopt;
+    if (!rec) {
       rep.violations.push_back({"timer_corrupt", "timers_due row does not decode"});
       continue;
     }
-    const std::string key = (*rec)["key"].get<std::string>();
+    const std::string key = rec->key;
     auto it = by_key.find(key);
     if (it == by_key.end() || it->second != d.key()) {
       rep.violations.push_back({"timer_index_mismatch", "timer '" + key + "' has no matching timers_key row"});
@@ -47,8 +49,7 @@ void check_jobs(const store::Txn& txn, CheckReport& rep, const std::set<std::str
       continue;
     }
     const uint64_t id = store::read_u64(c.key());
-    auto j = store::decode(c.value());
-    auto job = j ? queue::JobStore::from_json(id, *j) : std::nullopt;
+    auto job = queue::JobStore::decode_row(id, c.value());
     if (!job) {
       rep.violations.push_back({"job_corrupt", "job " + std::to_string(id) + " does not decode"});
       continue;
@@ -66,8 +67,7 @@ void check_recharges(const store::Txn& txn, CheckReport& rep, const std::set<std
   auto c = txn.cursor(txn.table("recharges"));
   for (bool ok = c.first(); ok; ok = c.next()) {
     rep.recharges++;
-    auto j = store::decode(c.value());
-    auto r = j ? orders::from_storage(*j) : std::nullopt;
+    auto r = orders::decode_recharge(c.value());
     if (!r) {
       rep.violations.push_back({"recharge_corrupt", "recharge " + std::string(c.key()) + " does not decode"});
       continue;

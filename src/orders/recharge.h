@@ -76,7 +76,12 @@ struct Recharge {
 };
 
 bool is_terminal(const std::string& status);
-Json to_storage(const Recharge& r);
+// The stored row (store/row.h format 1). decode_recharge also reads the
+// earlier MessagePack-JSON rows (to_storage/from_storage), so data written by
+// an older orderd stays readable; nullopt for a row that is neither.
+std::string encode_recharge(const Recharge& r);
+std::optional<Recharge> decode_recharge(std::string_view bytes);
+Json to_storage(const Recharge& r);  // the legacy row as JSON
 std::optional<Recharge> from_storage(const Json& j);
 // The API shape of SPEC §3 (times as RFC 3339).
 Json to_api(const Recharge& r);

@@ -1,6 +1,9 @@
 // recharge_json.cpp — storage and API representations of a Recharge.
 #include "orders/recharge.h"
 
+#include "store/env.h"
+#include "store/row.h"
+
 namespace orderd::orders {
 
 namespace {
@@ -42,6 +45,77 @@ std::optional<Recharge> from_storage(const Json& j) {
   } catch (const Json::exception&) {
     return std::nullopt;
   }
+}
+
+std::string encode_recharge(const Recharge& r) {
+  store::RowWriter w;
+  w.str(r.id);
+  w.str(r.account);
+  w.i64(r.amount);
+  w.str(r.notify_url);
+  w.str(r.status);
+  w.i64(r.created_at);
+  w.i64(r.deadline_at);
+  w.i64(r.finished_at);
+  w.u64(r.attempts.size());
+  for (const auto& a : r.attempts) {
+    w.i64(a.n);
+    w.i64(a.started_at);
+    w.i64(a.ended_at);
+    w.str(a.outcome);
+    w.str(a.reason);
+  }
+  w.boolean(r.outcome_unknown);
+  w.i64(r.query_failures);
+  w.boolean(r.late_result.has_value());
+  if (r.late_result) {
+    w.str(r.late_result->status);
+    w.i64(r.late_result->at);
+  }
+  w.u64(r.version);
+  return w.take();
+}
+
+std::optional<Recharge> decode_recharge(std::string_view bytes) {
+  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != store::kRowFormat1) {
+    auto j = store::decode(bytes);  // a row written before format 1
+    if (!j) return std::nullopt;
+    return from_storage(*j);
+  }
+  store::RowReader in(bytes);
+  in.tag();
+  Recharge r;
+  r.id = in.str();
+  r.account = in.str();
+  r.amount = in.i64();
+  r.notify_url = in.str();
+  r.status = in.str();
+  r.created_at = in.i64();
+  r.deadline_at = in.i64();
+  r.finished_at = in.i64();
+  const uint64_t n = in.u64();
+  if (n > bytes.size()) return std::nullopt;  // each attempt takes at least one byte
+  r.attempts.reserve(n);
+  for (uint64_t i = 0; i < n && in.ok(); ++i) {
+    RechargeAttempt a;
+    a.n = static_cast<int>(in.i64());
+    a.started_at = in.i64();
+    a.ended_at = in.i64();
+    a.outcome = in.str();
+    a.reason = in.str();
+    r.attempts.push_back(std::move(a));
+  }
+  r.outcome_unknown = in.boolean();
+  r.query_failures = static_cast<int>(in.i64());
+  if (in.boolean()) {
+    LateResult late;
+    late.status = in.str();
+    late.at = in.i64();
+    r.late_result = std::move(late);
+  }
+  r.version = in.u64();
+  if (!in.done()) return std::nullopt;
+  return r;
 }
 
 Json to_api(const Recharge& r) {

@@ -35,9 +35,9 @@ QueryAnswer to_query_answer(const provider::RechargeQuery& q) {
 }  // namespace
 
 std::optional<Recharge> load_recharge(const store::Txn& txn, const std::string& id) {
-  auto j = txn.get_json(txn.table("recharges"), id);
-  if (!j) return std::nullopt;
-  return from_storage(*j);
+  auto v = txn.get(txn.table("recharges"), id);
+  if (!v) return std::nullopt;
+  return decode_recharge(*v);
 }
 
 RechargeService::RechargeService(Context& ctx, provider::Provider& provider, WebhookSender webhook,
@@ -50,7 +50,7 @@ uint64_t RechargeService::random() {
 }
 
 Status RechargeService::save(store::WriteTxn& txn, const Recharge& r, const std::string& old_status) {
-  auto st = txn.put_json(txn.table("recharges"), r.id, to_storage(r));
+  auto st = txn.put(txn.table("recharges"), r.id, encode_recharge(r));
   if (!st) return st;
   if (old_status != r.status) {
     auto idx = txn.table("rc_status");

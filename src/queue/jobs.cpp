@@ -2,6 +2,7 @@
 
 #include "core/backoff.h"
 #include "store/keys.h"
+#include "store/row.h"
 
 namespace orderd::queue {
 
@@ -87,8 +88,51 @@ std::optional<Job> JobStore::from_json(uint64_t id, const Json& j) {
   }
 }
 
+std::string JobStore::encode_row(const Job& job) {
+  store::RowWriter w;
+  w.str(job.type);
+  w.str(job.key);
+  w.i64(job.attempt);
+  w.i64(job.not_before);
+  w.i64(job.created_at);
+  w.str(job.last_error);
+  // the payload last, as MessagePack, after a flag; none for the usual {}
+  const bool has_payload = !(job.payload.is_object() && job.payload.empty());
+  w.boolean(has_payload);
+  if (has_payload) w.bytes_raw(store::encode(job.payload));
+  return w.take();
+}
+
+std::optional<Job> JobStore::decode_row(uint64_t id, std::string_view bytes) {
+  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != store::kRowFormat1) {
+    auto j = store::decode(bytes);  // a row written before format 1
+    if (!j) return std::nullopt;
+    return from_json(id, *j);
+  }
+  store::RowReader in(bytes);
+  in.tag();
+  Job job;
+  job.id = id;
+  job.type = in.str();
+  job.key = in.str();
+  job.attempt = static_cast<int>(in.i64());
+  job.not_before = in.i64();
+  job.created_at = in.i64();
+  job.last_error = in.str();
+  const bool has_payload = in.boolean();
+  if (!in.ok()) return std::nullopt;
+  const std::string_view payload = in.rest();
+  if (has_payload != !payload.empty()) return std::nullopt;
+  if (has_payload) {
+    auto p = store::decode(payload);
+    if (!p) return std::nullopt;
+    job.payload = std::move(*p);
+  }
+  return job;
+}
+
 Status JobStore::put_job(store::WriteTxn& txn, const Job& job, TimeMs now) {
-  auto st = txn.put_json(txn.table("jobs"), u64_key(job.id), to_json(job));
+  auto st = txn.put(txn.table("jobs"), u64_key(job.id), encode_row(job));
   if (!st) return st;
   if (job.not_before > now) {
     auto t = timers_.schedule(txn, job.not_before, kJobTimerKind, job_timer_key(job.id), {{"job_id", job.id}});
@@ -116,9 +160,9 @@ Result<uint64_t> JobStore::enqueue(store::WriteTxn& txn, const std::string& type
 }
 
 std::optional<Job> JobStore::get(const store::Txn& txn, uint64_t id) {
-  auto j = txn.get_json(txn.table("jobs"), u64_key(id));
-  if (!j) return std::nullopt;
-  return from_json(id, *j);
+  auto v = txn.get(txn.table("jobs"), u64_key(id));
+  if (!v) return std::nullopt;
+  return decode_row(id, *v);
 }
 
 Result<bool> JobStore::ack(store::WriteTxn& txn, uint64_t id) {
@@ -162,8 +206,10 @@ std::vector<uint64_t> JobStore::runnable(const store::Txn& txn, TimeMs now) {
   std::vector<uint64_t> ids;
   auto c = txn.cursor(txn.table("jobs"));
   for (bool ok = c.first(); ok; ok = c.next()) {
-    auto j = store::decode(c.value());
-    if (j && j->value("nb", TimeMs{0}) <= now) ids.push_back(store::read_u64(c.key()));
+    if (c.key().size() != 8) continue;
+    const uint64_t id = store::read_u64(c.key());
+    auto job = decode_row(id, c.value());
+    if (job && job->not_before <= now) ids.push_back(id);
   }
   return ids;
 }

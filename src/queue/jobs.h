@@ -116,6 +116,10 @@ class JobStore {
   // Errors: kNotFound.
   [[nodiscard]] Status remove_dead(store::WriteTxn& txn, uint64_t id);
 
+  // A `jobs` row (store/row.h format 1); decode_row also reads the earlier
+  // MessagePack-JSON rows. Dead letters stay JSON (to_json + reason).
+  static std::string encode_row(const Job& job);
+  static std::optional<Job> decode_row(uint64_t id, std::string_view bytes);
   static Json to_json(const Job& job);
   static std::optional<Job> from_json(uint64_t id, const Json& j);
 

@@ -2,14 +2,18 @@
 // environment under --data, and how its keys are encoded. Keys sort as bytes,
 // so numbers are big-endian: cursor order is time order.
 //
-//   table        key                                   value (msgpack of JSON)
+// Values are MessagePack of JSON, except the hot rows marked (row): those use
+// store/row.h format 1 (tag 0x01, fields in a fixed order; readers still take
+// the earlier MessagePack rows).
+//
+//   table        key                                   value
 //   ───────────  ────────────────────────────────────  ─────────────────────────────
 //   meta         "id_hwm" | "notify_secret" | ...       u64 BE | text
-//   timers_due   due_ms u64 BE ‖ timer_id u64 BE        {kind, key, payload}
+//   timers_due   due_ms u64 BE ‖ timer_id u64 BE        (row) kind, key, payload
 //   timers_key   business key, e.g. "rc_deadline/rc_…"  due_ms u64 BE ‖ timer_id u64 BE
-//   jobs         job_id u64 BE                          {type, key, payload, attempt, not_before, max_attempts}
+//   jobs         job_id u64 BE                          (row) type, key, attempt, not_before, created, error, payload
 //   dead         job_id u64 BE                          {job…, reason, failed_at}
-//   recharges    "rc_" ‖ 16 hex (creation order)        the recharge order
+//   recharges    "rc_" ‖ 16 hex (creation order)        (row) the recharge order (orders/recharge_json.cpp)
 //   rc_status    status ‖ 0x00 ‖ id                     (empty): list by status, newest last
 //   idem         scope ‖ 0x00 ‖ Idempotency-Key         {body_sha256, status, body, at}
 //   attention    order_id ‖ 0x00 ‖ kind                 {detail, since}
@@ -23,7 +27,7 @@
 //
 // Worked example: a 3-minute recharge deadline for rc_00018f2a3b4c0001
 // created at 1_700_000_000_000 ms is stored as
-//   timers_due  [00 00 01 8b cf e7 8d 20][00 .. 00 2a] → {kind:"rc_deadline", key:"rc_deadline/rc_00018f2a3b4c0001"}
+//   timers_due  [00 00 01 8b cf e7 8d 20][00 .. 00 2a] → 01 ‖ "rc_deadline" ‖ "rc_deadline/rc_00018f2a3b4c0001" (each length-prefixed)
 //   timers_key  "rc_deadline/rc_00018f2a3b4c0001"     → [00 00 01 8b cf e7 8d 20][00 .. 00 2a]
 // (1_700_000_180_000 = 0x18bcfe78d20). Cancelling by key reads timers_key,
 // then deletes both rows in the same write transaction.

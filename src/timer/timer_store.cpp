@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "store/keys.h"
+#include "store/row.h"
 #include "timer/timers.h"
 
 namespace orderd::timer {
@@ -31,16 +32,9 @@ std::string due_key(TimeMs due_ms, uint64_t id) {
 Result<std::optional<TimerRecord>> read_record(const store::Txn& txn, TimeMs due_ms, uint64_t id) {
   auto bytes = txn.get(txn.table(kDueTable), due_key(due_ms, id));
   if (!bytes) return std::optional<TimerRecord>{};
-  auto value = store::decode(*bytes);
-  if (!value || !value->is_object())
-    return Error::make(ErrorCode::kIo, "corrupt timer record " + std::to_string(id));
-  TimerRecord rec;
-  rec.id = id;
-  rec.due_ms = due_ms;
-  rec.kind = value->value("kind", "");
-  rec.key = value->value("key", "");
-  rec.payload = value->contains("payload") ? (*value)["payload"] : Json::object();
-  return std::optional<TimerRecord>(std::move(rec));
+  auto rec = decode_timer_row(id, due_ms, *bytes);
+  if (!rec) return Error::make(ErrorCode::kIo, "corrupt timer record " + std::to_string(id));
+  return std::optional<TimerRecord>(std::move(*rec));
 }
 
 struct KeyRef {
@@ -65,6 +59,48 @@ Status erase_rows(store::WriteTxn& txn, const std::string& key, TimeMs due_ms, u
 
 }  // namespace
 
+std::string encode_timer_row(const std::string& kind, const std::string& key, const Json& payload) {
+  store::RowWriter w;
+  w.str(kind);
+  w.str(key);
+  const bool has_payload = !(payload.is_object() && payload.empty());
+  w.boolean(has_payload);
+  if (has_payload) w.bytes_raw(store::encode(payload));
+  return w.take();
+}
+
+std::optional<TimerRecord> decode_timer_row(uint64_t id, TimeMs due_ms, std::string_view bytes) {
+  TimerRecord rec;
+  rec.id = id;
+  rec.due_ms = due_ms;
+  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != store::kRowFormat1) {
+    auto value = store::decode(bytes);  // a row written before format 1
+    if (!value || !value->is_object()) return std::nullopt;
+    auto kind = value->find("kind");
+    auto key = value->find("key");
+    if (kind == value->end() || !kind->is_string() || key == value->end() || !key->is_string()) return std::nullopt;
+    rec.kind = kind->get<std::string>();
+    rec.key = key->get<std::string>();
+    rec.payload = value->contains("payload") ? (*value)["payload"] : Json::object();
+    return rec;
+  }
+  store::RowReader in(bytes);
+  in.tag();
+  rec.kind = in.str();
+  rec.key = in.str();
+  const bool has_payload = in.boolean();
+  if (!in.ok()) return std::nullopt;
+  rec.payload = Json::object();
+  const std::string_view rest = in.rest();
+  if (has_payload != !rest.empty()) return std::nullopt;
+  if (has_payload) {
+    auto p = store::decode(rest);
+    if (!p) return std::nullopt;
+    rec.payload = std::move(*p);
+  }
+  return rec;
+}
+
 Result<uint64_t> TimerStore::schedule(store::WriteTxn& txn, TimeMs due_ms, const std::string& kind,
                                       const std::string& key, const Json& payload) {
   if (key.empty()) return Error::invalid("key", "a timer needs a business key");
@@ -76,7 +112,7 @@ Result<uint64_t> TimerStore::schedule(store::WriteTxn& txn, TimeMs due_ms, const
   }
   const uint64_t id = txn.next_id();
   const std::string dkey = due_key(due_ms, id);
-  Status st = txn.put_json(txn.table(kDueTable), dkey, Json{{"kind", kind}, {"key", key}, {"payload", payload}});
+  Status st = txn.put(txn.table(kDueTable), dkey, encode_timer_row(kind, key, payload));
   if (!st) return st.error();
   st = txn.put(txn.table(kKeyTable), key, dkey);
   if (!st) return st.error();

@@ -52,6 +52,12 @@ struct TimerRecord {
   Json payload;      // free-form data for the effect
 };
 
+// A timers_due row (store/row.h format 1: kind, key, then the payload as
+// MessagePack, absent when it is {}). decode_timer_row also reads the earlier
+// MessagePack-JSON rows; nullopt for a row that is neither.
+std::string encode_timer_row(const std::string& kind, const std::string& key, const Json& payload);
+std::optional<TimerRecord> decode_timer_row(uint64_t id, TimeMs due_ms, std::string_view bytes);
+
 class TimerService;
 
 struct TimerStats {
