@@ -61,8 +61,7 @@ void check_purchases(const store::Txn& txn, CheckReport& rep, const std::set<std
   auto c = txn.cursor(txn.table("orders"));
   for (bool ok = c.first(); ok; ok = c.next()) {
     rep.orders++;
-    auto j = store::decode(c.value());
-    auto p = j ? orders::purchase_from_storage(*j) : std::nullopt;
+    auto p = orders::decode_purchase(c.value());
     if (!p) {
       rep.violations.push_back({"order_corrupt", "order " + std::string(c.key()) + " does not decode"});
       continue;

@@ -133,7 +133,12 @@ int64_t outstanding(const Purchase& p);  // money still owed back (refunds waiti
 // Funds identity (SPEC §4) and invariants (1), (3), (4): nullopt when they hold.
 std::optional<std::string> check_funds(const Purchase& p);
 
-Json to_storage(const Purchase& p);
+// The stored row (store/row.h format 1). decode_purchase also reads the
+// earlier MessagePack-JSON rows (to_storage/purchase_from_storage); nullopt
+// for a row that is neither.
+std::string encode_purchase(const Purchase& p);
+std::optional<Purchase> decode_purchase(std::string_view bytes);
+Json to_storage(const Purchase& p);  // the legacy row as JSON
 std::optional<Purchase> purchase_from_storage(const Json& j);
 Json to_api(const Purchase& p);  // the GET /v1/orders/{id} shape (times RFC 3339)
 

@@ -190,8 +190,7 @@ Json PurchaseService::reconciliation() const {
   auto c = txn.cursor(txn.table("orders"));
   for (bool ok = c.first(); ok; ok = c.next()) {
     const std::string id(c.key());
-    auto j = store::decode(c.value());
-    auto p = j ? purchase_from_storage(*j) : std::nullopt;
+    auto p = decode_purchase(c.value());
     if (!p) {
       violations.push_back({{"order_id", id}, {"kind", "unreadable"}, {"detail", "order record does not decode"}});
       continue;

@@ -1,6 +1,9 @@
 // purchase_json.cpp — storage and API representations of a Purchase.
 #include "orders/purchase.h"
 
+#include "store/env.h"
+#include "store/row.h"
+
 namespace orderd::orders {
 
 namespace {
@@ -62,6 +65,108 @@ std::optional<Purchase> purchase_from_storage(const Json& j) {
   } catch (const Json::exception&) {
     return std::nullopt;
   }
+}
+
+std::string encode_purchase(const Purchase& p) {
+  store::RowWriter w;
+  w.str(p.id);
+  w.str(p.user);
+  w.u64(p.items.size());
+  for (const auto& it : p.items) {
+    w.str(it.sku);
+    w.i64(it.qty);
+    w.i64(it.price);
+  }
+  w.i64(p.amount);
+  w.i64(p.paid);
+  w.i64(p.refunded);
+  w.str(p.notify_url);
+  w.i64(p.created_at);
+  w.i64(p.pay_deadline_at);
+  w.str(p.status);
+  w.boolean(p.commit_stock_done);
+  w.boolean(p.award_points_done);
+  w.boolean(p.notify_done);
+  w.u64(p.payments.size());
+  for (const auto& y : p.payments) {
+    w.str(y.payment_id);
+    w.i64(y.amount);
+    w.i64(y.at);
+    w.boolean(y.kept);
+    w.i64(static_cast<int>(y.refund));
+    w.i64(y.refund_failures);
+  }
+  w.u64(p.events.size());
+  for (const auto& e : p.events) {
+    w.i64(e.at);
+    w.str(e.type);
+    w.str(e.detail);
+  }
+  w.u64(p.flags.size());
+  for (const auto& f : p.flags) w.str(f);
+  w.boolean(p.query_pending);
+  w.i64(p.query_failures);
+  w.i64(p.close_failures);
+  w.u64(p.version);
+  w.i64(p.updated_at);
+  return w.take();
+}
+
+std::optional<Purchase> decode_purchase(std::string_view bytes) {
+  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != store::kRowFormat1) {
+    auto j = store::decode(bytes);  // a row written before format 1
+    if (!j) return std::nullopt;
+    return purchase_from_storage(*j);
+  }
+  store::RowReader in(bytes);
+  in.tag();
+  Purchase p;
+  p.id = in.str();
+  p.user = in.str();
+  for (uint64_t i = 0, n = in.count(); i < n && in.ok(); ++i) {
+    PurchaseItem it;
+    it.sku = in.str();
+    it.qty = in.i64();
+    it.price = in.i64();
+    p.items.push_back(std::move(it));
+  }
+  p.amount = in.i64();
+  p.paid = in.i64();
+  p.refunded = in.i64();
+  p.notify_url = in.str();
+  p.created_at = in.i64();
+  p.pay_deadline_at = in.i64();
+  p.status = in.str();
+  p.commit_stock_done = in.boolean();
+  p.award_points_done = in.boolean();
+  p.notify_done = in.boolean();
+  for (uint64_t i = 0, n = in.count(); i < n && in.ok(); ++i) {
+    Payment y;
+    y.payment_id = in.str();
+    y.amount = in.i64();
+    y.at = in.i64();
+    y.kept = in.boolean();
+    const int64_t refund = in.i64();
+    if (refund < 0 || refund > static_cast<int>(RefundState::kDone)) return std::nullopt;
+    y.refund = static_cast<RefundState>(refund);
+    y.refund_failures = static_cast<int>(in.i64());
+    p.payments.push_back(std::move(y));
+  }
+  for (uint64_t i = 0, n = in.count(); i < n && in.ok(); ++i) {
+    PurchaseEvent e;
+    e.at = in.i64();
+    e.type = in.str();
+    e.detail = in.str();
+    p.events.push_back(std::move(e));
+  }
+  for (uint64_t i = 0, n = in.count(); i < n && in.ok(); ++i) p.flags.push_back(in.str());
+  p.query_pending = in.boolean();
+  p.query_failures = static_cast<int>(in.i64());
+  p.close_failures = static_cast<int>(in.i64());
+  p.version = in.u64();
+  p.updated_at = in.i64();
+  if (!in.done()) return std::nullopt;
+  return p;
 }
 
 Json to_api(const Purchase& p) {

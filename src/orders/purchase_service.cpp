@@ -29,9 +29,9 @@ std::optional<Result<CreateAnswer>> replay(const store::Txn& txn, const std::str
 }  // namespace
 
 std::optional<Purchase> load_purchase(const store::Txn& txn, const std::string& id) {
-  auto j = txn.get_json(txn.table("orders"), id);
-  if (!j) return std::nullopt;
-  return purchase_from_storage(*j);
+  auto v = txn.get(txn.table("orders"), id);
+  if (!v) return std::nullopt;
+  return decode_purchase(*v);
 }
 
 std::string refund_id_for(const std::string& order_id, const std::string& payment_id) {
@@ -49,7 +49,7 @@ uint64_t PurchaseService::random() {
 
 Status PurchaseService::save(store::WriteTxn& txn, Purchase& p, const std::string& old_status, size_t old_payments) {
   p.updated_at = ctx_.clock.now_ms();
-  auto st = txn.put_json(txn.table("orders"), p.id, to_storage(p));
+  auto st = txn.put(txn.table("orders"), p.id, encode_purchase(p));
   if (!st) return st;
   if (old_status != p.status) {
     auto idx = txn.table("order_status");

@@ -93,8 +93,7 @@ std::optional<Recharge> decode_recharge(std::string_view bytes) {
   r.created_at = in.i64();
   r.deadline_at = in.i64();
   r.finished_at = in.i64();
-  const uint64_t n = in.u64();
-  if (n > bytes.size()) return std::nullopt;  // each attempt takes at least one byte
+  const uint64_t n = in.count();
   r.attempts.reserve(n);
   for (uint64_t i = 0; i < n && in.ok(); ++i) {
     RechargeAttempt a;

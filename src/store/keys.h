@@ -17,7 +17,7 @@
 //   rc_status    status ‖ 0x00 ‖ id                     (empty): list by status, newest last
 //   idem         scope ‖ 0x00 ‖ Idempotency-Key         {body_sha256, status, body, at}
 //   attention    order_id ‖ 0x00 ‖ kind                 {detail, since}
-//   orders       "po_" ‖ 16 hex (creation order)        the purchase order
+//   orders       "po_" ‖ 16 hex (creation order)        (row) the purchase order (orders/purchase_json.cpp)
 //   order_status status ‖ 0x00 ‖ id                     (empty): list by status
 //   skus         sku                                    {price, stock, available, reserved, sold}
 //   users        user                                   {points}

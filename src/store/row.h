@@ -65,6 +65,13 @@ class RowReader {
     }
     return fail();
   }
+  // An element count: each element takes at least one byte, so a count above
+  // the bytes left is malformed (and would otherwise make callers reserve).
+  uint64_t count() {
+    const uint64_t n = u64();
+    if (n > in_.size() - pos_) return fail();
+    return n;
+  }
   int64_t i64() {
     const uint64_t z = u64();
     return static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "orders/purchase.h"
 #include "orders/stock.h"
+#include "store/env.h"
 
 using namespace orderd;
 using namespace orderd::orders;
@@ -442,4 +443,43 @@ TEST_CASE("purchase: check_funds reports broken identities", "[purchase]") {
   bad.status = "closed";  // closed order keeping money
   CHECK(check_funds(bad).has_value());
   CHECK_FALSE(check_funds(f.p).has_value());
+}
+
+TEST_CASE("purchase: stored row (format 1) keeps every field; legacy rows read; damaged rows never decode", "[purchase][row]") {
+  Fixture f("http://127.0.0.1:1/cb");
+  Purchase p = f.p;
+  p.items.push_back({"B", 3, 250});
+  p.paid = 4498;
+  p.refunded = 500;
+  p.commit_stock_done = true;
+  p.notify_done = true;
+  p.payments.push_back({"pay_1", 3998, 1'700'000'000'100});
+  p.payments.back().kept = true;
+  p.payments.push_back({"pay_2", 500, 1'700'000'000'200});
+  p.payments.back().refund = RefundState::kDone;
+  p.payments.back().refund_failures = 2;
+  p.events.push_back({1'700'000'000'300, "refund", "duplicate payment pay_2"});
+  p.flags = {"duplicate_payment", "late_payment"};
+  p.query_pending = true;
+  p.query_failures = 1;
+  p.close_failures = 4;
+  p.version = 9;
+  p.updated_at = 1'700'000'000'400;
+
+  const std::string row = encode_purchase(p);
+  auto back = decode_purchase(row);
+  REQUIRE(back);
+  CHECK(to_storage(*back) == to_storage(p));
+  auto legacy = decode_purchase(store::encode(to_storage(p)));
+  REQUIRE(legacy);
+  CHECK(to_storage(*legacy) == to_storage(p));
+
+  for (size_t n = 0; n < row.size(); ++n) CHECK_FALSE(decode_purchase(std::string_view(row).substr(0, n)));
+  CHECK_FALSE(decode_purchase(row + "x"));
+  std::string bad_refund = encode_purchase([&] {
+    Purchase q = p;
+    q.payments.back().refund = static_cast<RefundState>(99);
+    return q;
+  }());
+  CHECK_FALSE(decode_purchase(bad_refund));
 }
