@@ -113,7 +113,7 @@ std::string encode_purchase(const Purchase& p) {
 }
 
 std::optional<Purchase> decode_purchase(std::string_view bytes) {
-  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != store::kRowFormat1) {
+  if (!store::is_row_format1(bytes)) {
     auto j = store::decode(bytes);  // a row written before format 1
     if (!j) return std::nullopt;
     return purchase_from_storage(*j);

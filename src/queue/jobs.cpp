@@ -96,15 +96,12 @@ std::string JobStore::encode_row(const Job& job) {
   w.i64(job.not_before);
   w.i64(job.created_at);
   w.str(job.last_error);
-  // the payload last, as MessagePack, after a flag; none for the usual {}
-  const bool has_payload = !(job.payload.is_object() && job.payload.empty());
-  w.boolean(has_payload);
-  if (has_payload) w.bytes_raw(store::encode(job.payload));
+  store::put_payload_tail(w, job.payload);
   return w.take();
 }
 
 std::optional<Job> JobStore::decode_row(uint64_t id, std::string_view bytes) {
-  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != store::kRowFormat1) {
+  if (!store::is_row_format1(bytes)) {
     auto j = store::decode(bytes);  // a row written before format 1
     if (!j) return std::nullopt;
     return from_json(id, *j);
@@ -119,15 +116,7 @@ std::optional<Job> JobStore::decode_row(uint64_t id, std::string_view bytes) {
   job.not_before = in.i64();
   job.created_at = in.i64();
   job.last_error = in.str();
-  const bool has_payload = in.boolean();
-  if (!in.ok()) return std::nullopt;
-  const std::string_view payload = in.rest();
-  if (has_payload != !payload.empty()) return std::nullopt;
-  if (has_payload) {
-    auto p = store::decode(payload);
-    if (!p) return std::nullopt;
-    job.payload = std::move(*p);
-  }
+  if (!store::get_payload_tail(in, &job.payload)) return std::nullopt;
   return job;
 }
 

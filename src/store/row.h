@@ -18,9 +18,16 @@
 #include <string>
 #include <string_view>
 
+#include "store/env.h"
+
 namespace orderd::store {
 
 inline constexpr uint8_t kRowFormat1 = 0x01;
+
+// True for a format-1 row; false for a legacy MessagePack row (invariant 1).
+inline bool is_row_format1(std::string_view bytes) {
+  return !bytes.empty() && static_cast<uint8_t>(bytes[0]) == kRowFormat1;
+}
 
 class RowWriter {
  public:
@@ -108,5 +115,30 @@ class RowReader {
   size_t pos_ = 0;
   bool ok_ = true;
 };
+
+// A free-form JSON payload at the end of a row: a flag, then MessagePack;
+// just the flag for the usual {}. (jobs and timers)
+inline void put_payload_tail(RowWriter& w, const Json& payload) {
+  const bool has = !(payload.is_object() && payload.empty());
+  w.boolean(has);
+  if (has) w.bytes_raw(encode(payload));
+}
+
+// Reads what put_payload_tail wrote, which must end the row. False if the
+// reader failed before it or the tail is malformed.
+inline bool get_payload_tail(RowReader& in, Json* out) {
+  const bool has = in.boolean();
+  if (!in.ok()) return false;
+  const std::string_view rest = in.rest();
+  if (has != !rest.empty()) return false;
+  if (!has) {
+    *out = Json::object();
+    return true;
+  }
+  auto j = decode(rest);
+  if (!j) return false;
+  *out = std::move(*j);
+  return true;
+}
 
 }  // namespace orderd::store

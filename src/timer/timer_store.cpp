@@ -63,9 +63,7 @@ std::string encode_timer_row(const std::string& kind, const std::string& key, co
   store::RowWriter w;
   w.str(kind);
   w.str(key);
-  const bool has_payload = !(payload.is_object() && payload.empty());
-  w.boolean(has_payload);
-  if (has_payload) w.bytes_raw(store::encode(payload));
+  store::put_payload_tail(w, payload);
   return w.take();
 }
 
@@ -73,7 +71,7 @@ std::optional<TimerRecord> decode_timer_row(uint64_t id, TimeMs due_ms, std::str
   TimerRecord rec;
   rec.id = id;
   rec.due_ms = due_ms;
-  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != store::kRowFormat1) {
+  if (!store::is_row_format1(bytes)) {
     auto value = store::decode(bytes);  // a row written before format 1
     if (!value || !value->is_object()) return std::nullopt;
     auto kind = value->find("kind");
@@ -88,16 +86,7 @@ std::optional<TimerRecord> decode_timer_row(uint64_t id, TimeMs due_ms, std::str
   in.tag();
   rec.kind = in.str();
   rec.key = in.str();
-  const bool has_payload = in.boolean();
-  if (!in.ok()) return std::nullopt;
-  rec.payload = Json::object();
-  const std::string_view rest = in.rest();
-  if (has_payload != !rest.empty()) return std::nullopt;
-  if (has_payload) {
-    auto p = store::decode(rest);
-    if (!p) return std::nullopt;
-    rec.payload = std::move(*p);
-  }
+  if (!store::get_payload_tail(in, &rec.payload)) return std::nullopt;
   return rec;
 }
 
