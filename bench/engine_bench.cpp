@@ -7,7 +7,9 @@
 //                    with the LMDB C API in batches of 1,000 per fsynced txn
 //   (b) group commit N closed-loop client threads, each submitting one record
 //                    per mutation through Writer and waiting for its completion
-//                    (fsync on); ratio (b, 64 clients) / (a) is the headline
+//                    (fsync on); ratio (b, 64 clients) / (a) is the headline;
+//                    (a') is LMDB alone making the same commits as (b) (its
+//                    average batch), so (b)/(a') is what the Writer itself costs
 //   (c) naive        one record per fsynced commit, LMDB C API
 //   (d) nested txn   the cost of the Writer's nested txn per mutation, CPU only
 //                    (MDB_NOSYNC): batches of 64 with and without a child txn
@@ -179,7 +181,7 @@ void headline(Figures& figures, double seconds) {
   constexpr int kRounds = 4, kClients = 64;
   const double slice = seconds / 2;
   double lmdb_records = 0, lmdb_time = 0, gc_mutations = 0, gc_time = 0, gc_batches = 0, gc_commit_ms = 0;
-  double p50_sum = 0, p99_max = 0;
+  double p50_sum = 0, p99_max = 0, same_records = 0, same_time = 0;
   for (int round = 0; round < kRounds; ++round) {
     {
       TempDir dir("lmdb_limit");
@@ -194,6 +196,13 @@ void headline(Figures& figures, double seconds) {
     gc_commit_ms += r.commit_ms_total;
     p50_sum += r.p50_ms;
     p99_max = std::max(p99_max, r.p99_ms);
+    {
+      // LMDB alone writing the same records in commits of the size the Writer made
+      TempDir same("lmdb_same_batches");
+      const int batch = std::max(1, static_cast<int>(r.avg_batch + 0.5));
+      same_records += raw_lmdb_rate(same.path, batch, slice, /*no_sync=*/false, /*nested=*/false) * slice;
+      same_time += slice;
+    }
   }
   const double lmdb_limit = lmdb_records / lmdb_time, group = gc_mutations / gc_time;
   const double avg_batch = gc_batches > 0 ? gc_mutations / gc_batches : 0;
@@ -209,6 +218,9 @@ void headline(Figures& figures, double seconds) {
   row("(b)/(a)", "64 clients through Writer vs LMDB batched limit", fmt("%.3f", lmdb_limit > 0 ? group / lmdb_limit : 0));
   row("(b) bound", "Little's law: 64 in flight / writer commit time", fmt("%.0f mutations/s", bound) +
       fmt("  (b) reaches %.2f of it", bound > 0 ? group / bound : 0));
+  const double same_limit = same_time > 0 ? same_records / same_time : 0;
+  row("(a') lmdb", "the same records in commits of (b)'s average batch (C API)", fmt("%.0f records/s", same_limit));
+  row("(b)/(a')", "Writer vs LMDB doing the same commits itself", fmt("%.3f", same_limit > 0 ? group / same_limit : 0));
   figures.add("lmdb_limit_records_per_s", lmdb_limit);
   figures.add("lmdb_limit_txn_ms", txn_ms);
   figures.add("group_commit_per_s", group);
@@ -217,6 +229,8 @@ void headline(Figures& figures, double seconds) {
   figures.add("group_commit_p99_ms", p99_max);
   figures.add("group_commit_vs_lmdb_limit", lmdb_limit > 0 ? group / lmdb_limit : 0);
   figures.add("group_commit_vs_littles_bound", bound > 0 ? group / bound : 0);
+  figures.add("lmdb_same_batches_records_per_s", same_limit);
+  figures.add("group_commit_vs_lmdb_same_batches", same_limit > 0 ? group / same_limit : 0);
 }
 
 void run_store_sections(Figures& figures) {
@@ -224,7 +238,7 @@ void run_store_sections(Figures& figures) {
   std::printf("%-14s %-58s %s\n", "section", "what", "figure");
   headline(figures, seconds);
 
-  for (int clients : {1, 8, 256}) {
+  for (int clients : {1, 8, 256, 1024}) {
     TempDir dir("group_commit");
     GroupCommitResult r = group_commit(dir.path, clients, seconds / 2);
     row("(b) writer", std::to_string(clients) + " closed-loop clients, 1 record per mutation, fsync on",
