@@ -178,9 +178,9 @@ struct Burst {
 };
 
 // Schedules `n` timers due together 3 s from now, then runs a TimerService
-// whose handler does what `orderd serve` does (a Writer mutation that takes
-// the timer), and returns each timer's lateness in ms, at the handler and at
-// the commit.
+// whose batch handler does what `orderd serve` does (Writer mutations that
+// take the timers, 256 per mutation), and returns each timer's lateness in ms,
+// at the handler and at the commit.
 Burst fire_burst(const std::string& dir, uint64_t n) {
   auto env = open_env(dir);
   const Clock& clock = SystemClock::instance();
@@ -203,27 +203,50 @@ Burst fire_burst(const std::string& dir, uint64_t n) {
   out.commit_ms.reserve(n);
   std::atomic<uint64_t> fired{0};
   std::unique_ptr<timer::TimerStore> store;
-  timer::TimerService service(env, clock, [&](uint64_t id, TimeMs d, std::function<void(bool)> done) {
-    {
-      std::lock_guard lock(mu);
-      out.fire_ms.push_back(static_cast<double>(clock.now_ms() - d));
-    }
-    store::Mutation m;
-    m.apply = [&store, id, d](store::WriteTxn& txn) -> Status {
-      auto r = store->take(txn, id, d);
-      return r ? ok_status() : Status(r.error());
-    };
-    m.done = [&, d, done](const Status& st) {
-      const double ms = static_cast<double>(clock.now_ms() - d);
-      {
-        std::lock_guard lock(mu);
-        out.commit_ms.push_back(ms);
-      }
-      fired++;
-      done(st.ok());
-    };
-    if (!writer.submit(std::move(m))) done(false);
-  });
+  // As `orderd serve` fires (app.cpp on_fire_batch): one handler call per
+  // pass, mutations of up to 256 timers each.
+  using Due = timer::TimerService::Due;
+  timer::TimerService service(
+      env, clock,
+      [&](const std::vector<Due>& due, std::function<void(const std::vector<uint64_t>&, bool)> done) {
+        const TimeMs now = clock.now_ms();
+        {
+          std::lock_guard lock(mu);
+          for (const auto& t : due) out.fire_ms.push_back(static_cast<double>(now - t.due_ms));
+        }
+        for (size_t begin = 0; begin < due.size(); begin += 256) {
+          auto chunk = std::make_shared<std::vector<Due>>(
+              due.begin() + static_cast<std::ptrdiff_t>(begin),
+              due.begin() + static_cast<std::ptrdiff_t>(std::min(due.size(), begin + 256)));
+          store::Mutation m;
+          m.apply = [&store, chunk](store::WriteTxn& txn) -> Status {
+            for (const auto& t : *chunk) {
+              auto r = store->take(txn, t.id, t.due_ms);
+              if (!r) return r.error();
+            }
+            return ok_status();
+          };
+          m.done = [&, chunk, done](const Status& st) {
+            const TimeMs at = clock.now_ms();
+            std::vector<uint64_t> ids;
+            {
+              std::lock_guard lock(mu);
+              for (const auto& t : *chunk) {
+                out.commit_ms.push_back(static_cast<double>(at - t.due_ms));
+                ids.push_back(t.id);
+              }
+            }
+            fired += chunk->size();
+            done(ids, st.ok());
+          };
+          if (!writer.submit(std::move(m))) {
+            std::vector<uint64_t> ids;
+            for (const auto& t : *chunk) ids.push_back(t.id);
+            done(ids, false);
+          }
+        }
+      },
+      timer::TimerService::Options{});
   store = std::make_unique<timer::TimerStore>(&service);
   service.start();
   const auto start = SteadyClock::now();

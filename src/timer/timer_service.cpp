@@ -1,6 +1,7 @@
 // timer_service.cpp — the TimerService thread: loads timers due within the
 // horizon from timers_due into the TimingWheel, learns of commits through the
-// inbox, fires due timers through the FireHandler and handles their completion.
+// inbox, fires due timers through the FireHandler (one call per timer) or the
+// FireBatchHandler (one call per pass) and handles their completion.
 //
 // Thread model: one service thread owns the wheel, the tracked map, the ready
 // queue and the loader frontier (no locks on them). Other threads talk to it
@@ -64,6 +65,13 @@ struct Inbox {
     }
     cv.notify_one();
   }
+  void push_done(const std::vector<uint64_t>& ids, bool ok) {
+    {
+      std::lock_guard lock(mu);
+      for (uint64_t id : ids) events.push_back(Event{Event::kDone, ok, id, 0});
+    }
+    cv.notify_one();
+  }
 };
 
 // A position in timers_due: (due_ms, id), ordered like the table's keys.
@@ -87,12 +95,18 @@ struct TimerService::Impl {
     State state;
   };
 
-  Impl(std::shared_ptr<store::Env> e, const Clock& c, FireHandler f, Options o)
-      : env(std::move(e)), clock(c), on_fire(std::move(f)), opts(o), wheel(o.tick_ms, c.now_ms()) {}
+  Impl(std::shared_ptr<store::Env> e, const Clock& c, FireHandler f, FireBatchHandler fb, Options o)
+      : env(std::move(e)),
+        clock(c),
+        on_fire(std::move(f)),
+        on_fire_batch(std::move(fb)),
+        opts(o),
+        wheel(o.tick_ms, c.now_ms()) {}
 
   std::shared_ptr<store::Env> env;
   const Clock& clock;
   FireHandler on_fire;
+  FireBatchHandler on_fire_batch;  // set instead of on_fire
   Options opts;
   std::shared_ptr<Inbox> inbox = std::make_shared<Inbox>();
   std::thread thread;
@@ -101,6 +115,7 @@ struct TimerService::Impl {
   TimingWheel wheel;
   std::unordered_map<uint64_t, Tracked> tracked;
   std::deque<uint64_t> ready_queue;  // fired by the wheel, waiting for an in-flight slot
+  std::vector<Due> batch;            // batch mode: marked in flight, handed over at the end of the pass
   size_t in_flight = 0;
   Position frontier;                 // invariant (1); {0,0} = nothing loaded yet
   bool load_incomplete = false;      // the last pass stopped early (room or scan budget)
@@ -210,6 +225,28 @@ void TimerService::Impl::load(TimeMs now) {
 }
 
 void TimerService::Impl::dispatch() {
+  if (on_fire_batch) {
+    while (!ready_queue.empty() && in_flight < opts.max_in_flight) {
+      const uint64_t id = ready_queue.front();
+      ready_queue.pop_front();
+      auto it = tracked.find(id);
+      if (it == tracked.end() || it->second.state != State::kReady) continue;  // cancelled meanwhile
+      it->second.state = State::kInFlight;
+      ++in_flight;
+      batch.push_back(Due{id, it->second.due_ms});
+    }
+    if (batch.empty()) return;
+    auto done = [box = inbox](const std::vector<uint64_t>& done_ids, bool ok) { box->push_done(done_ids, ok); };
+    try {
+      on_fire_batch(batch, done);
+    } catch (const std::exception&) {
+      std::vector<uint64_t> ids;
+      for (const Due& d : batch) ids.push_back(d.id);
+      done(ids, false);  // a throwing handler is retried like a busy one
+    }
+    batch.clear();
+    return;
+  }
   while (!ready_queue.empty() && in_flight < opts.max_in_flight) {
     const uint64_t id = ready_queue.front();
     ready_queue.pop_front();
@@ -256,7 +293,14 @@ void TimerService::Impl::run() {
     const TimeMs now = clock.now_ms();
     if (should_load(now)) load(now);
     wheel.advance(now, [this](uint64_t id, TimeMs) {
-      tracked[id].state = State::kReady;
+      Tracked& t = tracked[id];
+      if (on_fire_batch && ready_queue.empty() && in_flight < opts.max_in_flight) {
+        t.state = State::kInFlight;  // straight into this pass's batch: one lookup per timer
+        ++in_flight;
+        batch.push_back(Due{id, t.due_ms});
+        return;
+      }
+      t.state = State::kReady;
       ready_queue.push_back(id);
     });
     dispatch();
@@ -268,7 +312,11 @@ void TimerService::Impl::run() {
 // ---- TimerService ----
 
 TimerService::TimerService(std::shared_ptr<store::Env> env, const Clock& clock, FireHandler on_fire, Options opts)
-    : impl_(std::make_unique<Impl>(std::move(env), clock, std::move(on_fire), opts)) {}
+    : impl_(std::make_unique<Impl>(std::move(env), clock, std::move(on_fire), nullptr, opts)) {}
+
+TimerService::TimerService(std::shared_ptr<store::Env> env, const Clock& clock, FireBatchHandler on_fire_batch,
+                           Options opts)
+    : impl_(std::make_unique<Impl>(std::move(env), clock, nullptr, std::move(on_fire_batch), opts)) {}
 
 TimerService::TimerService(std::shared_ptr<store::Env> env, const Clock& clock, FireHandler on_fire)
     : TimerService(std::move(env), clock, std::move(on_fire), Options{}) {}

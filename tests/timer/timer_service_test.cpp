@@ -81,14 +81,32 @@ struct Fixture {
   std::atomic<int> empty_takes{0};
   std::atomic<int> fail_attempts{0};  // the next N attempts answer done(false)
 
-  explicit Fixture(TimerService::Options opts = {}) { open(opts); }
+  // Batch mode: the service hands each pass's due timers over in one call
+  // (as `orderd serve` runs it); each is then fired by fire() as above.
+  bool batch = false;
+  std::vector<size_t> batch_sizes;  // one entry per batch handler call
+
+  explicit Fixture(TimerService::Options opts = {}, bool batch_mode = false) : batch(batch_mode) { open(opts); }
   ~Fixture() { close(); }
 
   void open(TimerService::Options opts) {
     env = store::Env::open(store::EnvOptions{dir.path(), 1ull << 30}).value();
     writer = std::make_unique<store::Writer>(env, clock);
-    service = std::make_unique<TimerService>(
-        env, clock, [this](uint64_t id, TimeMs due, auto done) { fire(id, due, std::move(done)); }, opts);
+    if (batch) {
+      service = std::make_unique<TimerService>(
+          env, clock,
+          [this](const std::vector<TimerService::Due>& due, std::function<void(const std::vector<uint64_t>&, bool)> done) {
+            {
+              std::lock_guard lock(mu);
+              batch_sizes.push_back(due.size());
+            }
+            for (const auto& t : due) fire(t.id, t.due_ms, [done, id = t.id](bool ok) { done({id}, ok); });
+          },
+          opts);
+    } else {
+      service = std::make_unique<TimerService>(
+          env, clock, [this](uint64_t id, TimeMs due, auto done) { fire(id, due, std::move(done)); }, opts);
+    }
     timers = std::make_unique<TimerStore>(service.get());
     service->start();
   }
@@ -326,6 +344,40 @@ TEST_CASE("service retries a firing whose done(false) reported failure", "[timer
   REQUIRE(stats.retried_total == 2);
   REQUIRE(stats.fired_total == 1);
   REQUIRE(stats.pending_on_disk == 0);
+}
+
+TEST_CASE("batch mode: timers due together arrive in one handler call, each fired once, failures retried", "[timer]") {
+  Fixture f({}, /*batch_mode=*/true);
+  REQUIRE(f.settle_at(kStart));
+  const TimeMs due = kStart + 2000;
+  for (int i = 0; i < 300; ++i) REQUIRE(f.schedule(due, "burst/" + std::to_string(i)).ok());
+  REQUIRE(f.schedule(due + 1000, "later").ok());
+  f.fail_attempts = 7;  // seven of the burst answer done(false)
+
+  REQUIRE(f.settle_at(due - 1));
+  REQUIRE(f.attempt_count() == 0);  // never early
+  REQUIRE(f.settle_at(due));
+  {
+    std::lock_guard lock(f.mu);
+    REQUIRE_FALSE(f.batch_sizes.empty());
+    CHECK(f.batch_sizes[0] == 300);  // the whole burst in one call
+  }
+  REQUIRE(f.settle_at(due + 50));  // the retry delay has passed: the seven fire again
+  CHECK(f.fired_count() == 300);
+  CHECK(f.attempt_count() == 307);
+  auto stats = f.service->stats();
+  CHECK(stats.retried_total == 7);
+  CHECK(stats.fired_total == 300);
+  CHECK(stats.pending_on_disk == 1);
+  {
+    std::lock_guard lock(f.mu);
+    std::set<uint64_t> ids;
+    for (const auto& r : f.fired) ids.insert(r.id);
+    CHECK(ids.size() == 300);  // each once
+  }
+  REQUIRE(f.settle_at(due + 1000));
+  CHECK(f.fired_count() == 301);
+  CHECK(f.service->stats().pending_on_disk == 0);
 }
 
 TEST_CASE("service fires overdue timers oldest first after a restart, each once", "[timer]") {
