@@ -134,6 +134,7 @@ struct TimerService::Impl {
   void track_in_wheel(uint64_t id, TimeMs due_ms, TimeMs fire_at_ms);
   bool should_load(TimeMs now) const;
   void load(TimeMs now);
+  std::optional<Due> take_ready();  // the next ready timer, marked in flight, if a slot is free
   void dispatch();
   void publish();
   void wait(TimeMs now);
@@ -224,17 +225,22 @@ void TimerService::Impl::load(TimeMs now) {
   ready_flag.store(true, std::memory_order_release);
 }
 
+std::optional<TimerService::Due> TimerService::Impl::take_ready() {
+  while (!ready_queue.empty() && in_flight < opts.max_in_flight) {
+    const uint64_t id = ready_queue.front();
+    ready_queue.pop_front();
+    auto it = tracked.find(id);
+    if (it == tracked.end() || it->second.state != State::kReady) continue;  // cancelled meanwhile
+    it->second.state = State::kInFlight;
+    ++in_flight;
+    return Due{id, it->second.due_ms};
+  }
+  return std::nullopt;
+}
+
 void TimerService::Impl::dispatch() {
   if (on_fire_batch) {
-    while (!ready_queue.empty() && in_flight < opts.max_in_flight) {
-      const uint64_t id = ready_queue.front();
-      ready_queue.pop_front();
-      auto it = tracked.find(id);
-      if (it == tracked.end() || it->second.state != State::kReady) continue;  // cancelled meanwhile
-      it->second.state = State::kInFlight;
-      ++in_flight;
-      batch.push_back(Due{id, it->second.due_ms});
-    }
+    while (auto due = take_ready()) batch.push_back(*due);
     if (batch.empty()) return;
     auto done = [box = inbox](const std::vector<uint64_t>& done_ids, bool ok) { box->push_done(done_ids, ok); };
     try {
@@ -247,16 +253,10 @@ void TimerService::Impl::dispatch() {
     batch.clear();
     return;
   }
-  while (!ready_queue.empty() && in_flight < opts.max_in_flight) {
-    const uint64_t id = ready_queue.front();
-    ready_queue.pop_front();
-    auto it = tracked.find(id);
-    if (it == tracked.end() || it->second.state != State::kReady) continue;  // cancelled meanwhile
-    it->second.state = State::kInFlight;
-    ++in_flight;
-    auto done = [box = inbox, id](bool ok) { box->push(Event{Event::kDone, ok, id, 0}); };
+  while (auto due = take_ready()) {
+    auto done = [box = inbox, id = due->id](bool ok) { box->push(Event{Event::kDone, ok, id, 0}); };
     try {
-      on_fire(id, it->second.due_ms, done);
+      on_fire(due->id, due->due_ms, done);
     } catch (const std::exception&) {
       done(false);  // a throwing handler is retried like a busy one
     }
