@@ -166,8 +166,16 @@ bool TimingWheel::collect_next(uint64_t target) {
       }
     }
   }
-  std::sort(batch_.begin(), batch_.end(),
-            [](const Fired& a, const Fired& b) { return a.due_ms != b.due_ms ? a.due_ms < b.due_ms : a.id < b.id; });
+  // Buckets are linked lists, so a batch often comes out already in order or
+  // exactly reversed (a burst scheduled in id order): check before sorting.
+  const auto before = [](const Fired& a, const Fired& b) {
+    return a.due_ms != b.due_ms ? a.due_ms < b.due_ms : a.id < b.id;
+  };
+  if (std::is_sorted(batch_.rbegin(), batch_.rend(), before)) {
+    std::reverse(batch_.begin(), batch_.end());
+  } else if (!std::is_sorted(batch_.begin(), batch_.end(), before)) {
+    std::sort(batch_.begin(), batch_.end(), before);
+  }
   return true;
 }
 
