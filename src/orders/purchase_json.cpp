@@ -32,37 +32,37 @@ std::optional<Purchase> purchase_from_storage(const Json& j) {
     p.id = j.at("id").get<std::string>();
     p.user = j.at("user").get<std::string>();
     for (const auto& it : j.at("items"))
-      p.items.push_back({it.at("sku").get<std::string>(), it.at("qty").get<int64_t>(), it.at("price").get<int64_t>()});
-    p.amount = j.at("amount").get<int64_t>();
-    p.paid = j.at("paid").get<int64_t>();
-    p.refunded = j.at("refunded").get<int64_t>();
+      p.items.push_back({it.at("sku").get<std::string>(), store::json_int<int64_t>(it.at("qty")), store::json_int<int64_t>(it.at("price"))});
+    p.amount = store::json_int<int64_t>(j.at("amount"));
+    p.paid = store::json_int<int64_t>(j.at("paid"));
+    p.refunded = store::json_int<int64_t>(j.at("refunded"));
     p.notify_url = j.at("notify_url").get<std::string>();
-    p.created_at = j.at("created_at").get<TimeMs>();
-    p.pay_deadline_at = j.at("pay_deadline_at").get<TimeMs>();
+    p.created_at = store::json_int<TimeMs>(j.at("created_at"));
+    p.pay_deadline_at = store::json_int<TimeMs>(j.at("pay_deadline_at"));
     p.status = j.at("status").get<std::string>();
     const auto& st = j.at("steps");
     p.commit_stock_done = st.at(0).get<bool>();
     p.award_points_done = st.at(1).get<bool>();
     p.notify_done = st.at(2).get<bool>();
     for (const auto& y : j.at("payments")) {
-      Payment pay{y.at("id").get<std::string>(), y.at("amount").get<int64_t>(), y.at("at").get<TimeMs>()};
+      Payment pay{y.at("id").get<std::string>(), store::json_int<int64_t>(y.at("amount")), store::json_int<TimeMs>(y.at("at"))};
       pay.kept = y.at("kept").get<bool>();
-      const int refund = y.at("refund").get<int>();
+      const int refund = store::json_int<int>(y.at("refund"));
       if (refund < 0 || refund > static_cast<int>(RefundState::kDone)) return std::nullopt;
       pay.refund = static_cast<RefundState>(refund);
-      pay.refund_failures = y.at("rf").get<int>();
+      pay.refund_failures = store::json_int<int>(y.at("rf"));
       p.payments.push_back(pay);
     }
     for (const auto& e : j.at("events"))
-      p.events.push_back({e.at("at").get<TimeMs>(), e.at("type").get<std::string>(), e.at("detail").get<std::string>()});
+      p.events.push_back({store::json_int<TimeMs>(e.at("at")), e.at("type").get<std::string>(), e.at("detail").get<std::string>()});
     p.flags = j.at("flags").get<std::vector<std::string>>();
     p.query_pending = j.at("qp").get<bool>();
-    p.query_failures = j.at("qf").get<int>();
-    p.close_failures = j.at("cf").get<int>();
-    p.version = j.at("v").get<uint64_t>();
-    p.updated_at = j.value("u", TimeMs{0});
+    p.query_failures = store::json_int<int>(j.at("qf"));
+    p.close_failures = store::json_int<int>(j.at("cf"));
+    p.version = store::json_int<uint64_t>(j.at("v"));
+    p.updated_at = j.contains("u") ? store::json_int<TimeMs>(j.at("u")) : 0;
     return p;
-  } catch (const Json::exception&) {
+  } catch (const std::exception&) {  // Json::exception, or json_int on a non-integer
     return std::nullopt;
   }
 }

@@ -28,21 +28,21 @@ std::optional<Recharge> from_storage(const Json& j) {
     Recharge r;
     r.id = j.at("id").get<std::string>();
     r.account = j.at("account").get<std::string>();
-    r.amount = j.at("amount").get<int64_t>();
+    r.amount = store::json_int<int64_t>(j.at("amount"));
     r.status = j.at("status").get<std::string>();
-    r.created_at = j.at("created_at").get<TimeMs>();
-    r.deadline_at = j.at("deadline_at").get<TimeMs>();
-    r.finished_at = j.at("finished_at").get<TimeMs>();
+    r.created_at = store::json_int<TimeMs>(j.at("created_at"));
+    r.deadline_at = store::json_int<TimeMs>(j.at("deadline_at"));
+    r.finished_at = store::json_int<TimeMs>(j.at("finished_at"));
     for (const auto& a : j.at("attempts"))
-      r.attempts.push_back({a.at("n").get<int>(), a.at("s").get<TimeMs>(), a.at("e").get<TimeMs>(),
+      r.attempts.push_back({store::json_int<int>(a.at("n")), store::json_int<TimeMs>(a.at("s")), store::json_int<TimeMs>(a.at("e")),
                             a.at("o").get<std::string>(), a.at("r").get<std::string>()});
     r.outcome_unknown = j.at("unknown").get<bool>();
-    r.query_failures = j.at("qf").get<int>();
-    r.version = j.at("v").get<uint64_t>();
+    r.query_failures = store::json_int<int>(j.at("qf"));
+    r.version = store::json_int<uint64_t>(j.at("v"));
     r.notify_url = j.value("notify_url", "");
-    if (j.contains("late")) r.late_result = LateResult{j["late"].at("status").get<std::string>(), j["late"].at("at").get<TimeMs>()};
+    if (j.contains("late")) r.late_result = LateResult{j["late"].at("status").get<std::string>(), store::json_int<TimeMs>(j["late"].at("at"))};
     return r;
-  } catch (const Json::exception&) {
+  } catch (const std::exception&) {  // Json::exception, or json_int on a non-integer
     return std::nullopt;
   }
 }

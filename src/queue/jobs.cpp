@@ -78,12 +78,12 @@ std::optional<Job> JobStore::from_json(uint64_t id, const Json& j) {
     job.type = j.at("type").get<std::string>();
     job.key = j.at("key").get<std::string>();
     job.payload = j.at("payload");
-    job.attempt = j.at("attempt").get<int>();
-    job.not_before = j.at("nb").get<TimeMs>();
-    job.created_at = j.at("created").get<TimeMs>();
+    job.attempt = store::json_int<int>(j.at("attempt"));
+    job.not_before = store::json_int<TimeMs>(j.at("nb"));
+    job.created_at = store::json_int<TimeMs>(j.at("created"));
     job.last_error = j.at("err").get<std::string>();
     return job;
-  } catch (const Json::exception&) {
+  } catch (const std::exception&) {  // Json::exception, or json_int on a non-integer
     return std::nullopt;
   }
 }

@@ -197,16 +197,4 @@ void WriteTxn::abort() {
   after_commit_.clear();
 }
 
-std::string encode(const Json& j) {
-  std::string out;
-  Json::to_msgpack(j, out);
-  return out;
-}
-
-std::optional<Json> decode(std::string_view bytes) {
-  Json j = Json::from_msgpack(bytes.begin(), bytes.end(), true, false);
-  if (j.is_discarded()) return std::nullopt;
-  return j;
-}
-
 }  // namespace orderd::store

@@ -16,6 +16,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -157,6 +158,15 @@ class WriteTxn final : public Txn {
 };
 
 // msgpack <-> JSON for stored values.
+// An integer field of a stored JSON row. Throws std::invalid_argument when it
+// is not an integer: get<int64_t>() on a float would be undefined behaviour
+// for NaN or out-of-range values (found by fuzzing damaged legacy rows).
+template <class T>
+T json_int(const Json& v) {
+  if (!v.is_number_integer()) throw std::invalid_argument("not an integer");
+  return v.get<T>();
+}
+
 std::string encode(const Json& j);
 std::optional<Json> decode(std::string_view bytes);
 

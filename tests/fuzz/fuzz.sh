@@ -18,7 +18,7 @@ set -euo pipefail
 mode=${1:?usage: fuzz.sh build|smoke|long OUT}
 out=${2:?usage: fuzz.sh build|smoke|long OUT}
 here=$(cd "$(dirname "$0")" && pwd)
-targets=(http_request json_bodies signature)
+targets=(http_request json_bodies signature rows)
 
 if ! command -v clang++-14 >/dev/null; then
   echo "fuzz.sh: clang++-14 is not installed (apt-get install clang-14 libclang-rt-14-dev)"
@@ -49,8 +49,8 @@ mkdir -p "$out/artifacts"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
-declare -A max_len=([http_request]=8192 [json_bodies]=4096 [signature]=5000)
-declare -A dict=([http_request]=http.dict [json_bodies]=json.dict [signature]=signature.dict)
+declare -A max_len=([http_request]=8192 [json_bodies]=4096 [signature]=5000 [rows]=4096)
+declare -A dict=([http_request]=http.dict [json_bodies]=json.dict [signature]=signature.dict [rows]=rows.dict)
 
 failed=0
 summary=()

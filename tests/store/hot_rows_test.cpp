@@ -2,7 +2,12 @@
 // every field round-trips with and without a payload, rows written by an
 // earlier orderd (MessagePack JSON) still read, and damaged rows are refused.
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <fstream>
+#include <iterator>
 
+#include "orders/purchase.h"
+#include "orders/recharge.h"
 #include "queue/jobs.h"
 #include "store/env.h"
 #include "timer/timers.h"
@@ -69,4 +74,43 @@ TEST_CASE("timer rows: round trip, legacy rows, damaged rows", "[store][row][tim
   for (size_t n = 0; n < row.size(); ++n) CHECK_FALSE(timer::decode_timer_row(1, 1, std::string_view(row).substr(0, n)));
   CHECK_FALSE(timer::decode_timer_row(1, 1, row + "\x01"));
   CHECK_FALSE(timer::decode_timer_row(1, 1, store::encode(Json{{"kind", 1}})));     // legacy row without a key
+}
+
+TEST_CASE("the rows fuzz target's seed rows decode (the corpus follows the format)", "[store][row]") {
+  auto read = [](const std::string& name) {
+    std::ifstream f(std::string(ORDERD_SOURCE_DIR) + "/tests/fuzz/corpus/rows/" + name, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  auto r = orders::decode_recharge(read("recharge_succeeded"));
+  REQUIRE(r);
+  CHECK(r->status == "succeeded");
+  CHECK(r->late_result.has_value());
+  CHECK(orders::encode_recharge(*r) == read("recharge_succeeded"));
+  auto p = orders::decode_purchase(read("purchase_completed"));
+  REQUIRE(p);
+  CHECK(p->items.size() == 2);
+  CHECK(p->flags == std::vector<std::string>{"late_payment"});
+  CHECK(orders::encode_purchase(*p) == read("purchase_completed"));
+}
+
+TEST_CASE("legacy rows with a float where an integer belongs are refused, not converted (found by fuzzing)", "[store][row]") {
+  orders::Recharge r;
+  r.id = "rc_1";
+  r.account = "138";
+  r.amount = 1000;
+  for (double bad : {std::nan(""), 1e300, 12.5}) {
+    Json j = orders::to_storage(r);
+    j["amount"] = bad;
+    CHECK_FALSE(orders::decode_recharge(store::encode(j)));
+  }
+  Json job = JobStore::to_json(sample_job(Json::object()));
+  job["nb"] = 1e300;
+  CHECK_FALSE(JobStore::decode_row(1, store::encode(job)));
+  orders::Purchase p;
+  p.id = "po_1";
+  p.user = "u";
+  Json pj = orders::to_storage(p);
+  REQUIRE(orders::decode_purchase(store::encode(pj)));
+  pj["u"] = std::nan("");
+  CHECK_FALSE(orders::decode_purchase(store::encode(pj)));
 }
