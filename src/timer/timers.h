@@ -31,11 +31,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <vector>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
