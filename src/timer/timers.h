@@ -14,6 +14,9 @@
 // happens once. The handler must call done(true) after that commit, or
 // done(false) if the mutation could not run (busy/full): the service then
 // retries the firing shortly.
+// With a FireBatchHandler the service hands over every timer that came due
+// in one pass in one call (`orderd serve` fires them 256 per mutation), and
+// done(ids, ok) reports on any subset; the rules per timer are the same.
 //
 // Thread model: schedule/cancel/take run on the writer thread inside a txn;
 // everything else of TimerService runs on its own thread; notify_* and
