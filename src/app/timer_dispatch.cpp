@@ -10,7 +10,7 @@ Status fire_timer(store::WriteTxn& txn, timer::TimerStore& timers, const TimerTa
   if (!*rec) return ok_status();  // cancelled meanwhile
   const timer::TimerRecord& r = **rec;
   if (r.kind == queue::kJobTimerKind) {
-    t.jobs.on_timer(txn, r.payload.value("job_id", uint64_t{0}));
+    t.jobs.on_timer(txn, store::json_int_or<uint64_t>(r.payload, "job_id", uint64_t{0}));
     return ok_status();
   }
   if (r.kind == orders::kTimerDeadline) return t.recharges.on_deadline_timer(txn, r);

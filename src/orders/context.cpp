@@ -65,7 +65,7 @@ std::vector<AttentionItem> list_attention(const store::Txn& txn, size_t limit) {
     auto j = store::decode(c.value());
     if (!j) continue;
     out.push_back({std::string(key.substr(0, sep)), std::string(key.substr(sep + 1)), j->value("detail", ""),
-                   j->value("since", TimeMs{0})});
+                   store::json_int_or<TimeMs>(*j, "since", TimeMs{0})});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.since > b.since; });
   return out;
@@ -74,7 +74,7 @@ std::vector<AttentionItem> list_attention(const store::Txn& txn, size_t limit) {
 std::optional<IdemRecord> find_idem(const store::Txn& txn, const std::string& scope, const std::string& key) {
   auto j = txn.get_json(txn.table("idem"), store::pair_key(scope, key));
   if (!j) return std::nullopt;
-  return IdemRecord{j->value("hash", ""), j->value("status", 0), j->value("body", ""), j->value("at", TimeMs{0})};
+  return IdemRecord{j->value("hash", ""), store::json_int_or<int>(*j, "status", 0), j->value("body", ""), store::json_int_or<TimeMs>(*j, "at", TimeMs{0})};
 }
 
 Status save_idem(store::WriteTxn& txn, const std::string& scope, const std::string& key, const IdemRecord& rec) {

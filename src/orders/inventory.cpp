@@ -7,11 +7,11 @@ std::optional<Sku> load_sku(const store::Txn& txn, const std::string& sku) {
   if (!j) return std::nullopt;
   Sku s;
   s.sku = sku;
-  s.price = j->value("price", int64_t{0});
-  s.available = j->value("available", int64_t{0});
-  s.reserved = j->value("reserved", int64_t{0});
-  s.sold = j->value("sold", int64_t{0});
-  s.stock_set = j->value("stock", int64_t{0});
+  s.price = store::json_int_or<int64_t>(*j, "price", int64_t{0});
+  s.available = store::json_int_or<int64_t>(*j, "available", int64_t{0});
+  s.reserved = store::json_int_or<int64_t>(*j, "reserved", int64_t{0});
+  s.sold = store::json_int_or<int64_t>(*j, "sold", int64_t{0});
+  s.stock_set = store::json_int_or<int64_t>(*j, "stock", int64_t{0});
   return s;
 }
 
@@ -70,7 +70,7 @@ Status move_stock(store::WriteTxn& txn, const std::vector<StockLine>& lines, Sto
 
 int64_t user_points(const store::Txn& txn, const std::string& user) {
   auto j = txn.get_json(txn.table("users"), user);
-  return j ? j->value("points", int64_t{0}) : 0;
+  return j ? store::json_int_or<int64_t>(*j, "points", int64_t{0}) : 0;
 }
 
 Status add_points(store::WriteTxn& txn, const std::string& user, int64_t delta) {

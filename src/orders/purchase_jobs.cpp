@@ -95,7 +95,7 @@ asio::awaitable<JobResult> PurchaseService::run_close(Job job) {
 asio::awaitable<JobResult> PurchaseService::run_refund(Job job) {
   const std::string id = job.key;
   const std::string payment_id = job.payload.value("payment_id", "");
-  const int64_t amount = job.payload.value("amount", int64_t{0});
+  const int64_t amount = store::json_int_or<int64_t>(job.payload, "amount", int64_t{0});
   auto p = get(id);
   if (!p) co_return done("no such order");
   bool queued = false;
@@ -131,7 +131,7 @@ Status PurchaseService::on_timer(store::WriteTxn& txn, const timer::TimerRecord&
     const TimeMs now = ctx_.clock.now_ms();
     if (rec.kind == kTimerUnpaid) on_unpaid_deadline(p, now, settings_.decisions, &d);
     else if (rec.kind == kTimerRefundRecheck) on_refund_recheck(p, now, settings_.decisions, &d);
-    else if (rec.kind == kTimerCloseCheck) on_close_check(p, rec.payload.value("n", 0), now, &d);
+    else if (rec.kind == kTimerCloseCheck) on_close_check(p, store::json_int_or<int>(rec.payload, "n", 0), now, &d);
     return ok_status();
   });
   if (!st && st.error().code == ErrorCode::kNotFound) return ok_status();  // timer of a vanished order

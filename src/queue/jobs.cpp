@@ -213,7 +213,7 @@ std::vector<DeadLetter> JobStore::list_dead(const store::Txn& txn, size_t limit,
     if (!j) continue;
     auto job = from_json(id, *j);
     if (!job) continue;
-    out.push_back({*job, j->value("reason", ""), j->value("failed_at", TimeMs{0})});
+    out.push_back({*job, j->value("reason", ""), store::json_int_or<TimeMs>(*j, "failed_at", TimeMs{0})});
   }
   return out;
 }
@@ -223,7 +223,7 @@ std::optional<DeadLetter> JobStore::get_dead(const store::Txn& txn, uint64_t id)
   if (!j) return std::nullopt;
   auto job = from_json(id, *j);
   if (!job) return std::nullopt;
-  return DeadLetter{*job, j->value("reason", ""), j->value("failed_at", TimeMs{0})};
+  return DeadLetter{*job, j->value("reason", ""), store::json_int_or<TimeMs>(*j, "failed_at", TimeMs{0})};
 }
 
 Status JobStore::replay(store::WriteTxn& txn, uint64_t id, TimeMs now) {

@@ -167,6 +167,14 @@ T json_int(const Json& v) {
   return v.get<T>();
 }
 
+// The same for an optional integer field: `fallback` when `j` has no `key`.
+template <class T>
+T json_int_or(const Json& j, const char* key, T fallback) {
+  if (!j.is_object()) throw std::invalid_argument("not an object");
+  auto it = j.find(key);
+  return it == j.end() ? fallback : json_int<T>(*it);
+}
+
 std::string encode(const Json& j);
 std::optional<Json> decode(std::string_view bytes);
 

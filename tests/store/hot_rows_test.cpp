@@ -114,3 +114,14 @@ TEST_CASE("legacy rows with a float where an integer belongs are refused, not co
   pj["u"] = std::nan("");
   CHECK_FALSE(orders::decode_purchase(store::encode(pj)));
 }
+
+TEST_CASE("json_int_or: integers pass, a missing field falls back, a float or non-object is refused", "[store][row]") {
+  const Json row = {{"stock", 7}, {"big", UINT64_MAX}, {"nan", std::nan("")}, {"half", 0.5}, {"text", "7"}};
+  CHECK(store::json_int_or<int64_t>(row, "stock", int64_t{0}) == 7);
+  CHECK(store::json_int_or<uint64_t>(row, "big", uint64_t{0}) == UINT64_MAX);
+  CHECK(store::json_int_or<int64_t>(row, "absent", int64_t{42}) == 42);
+  CHECK_THROWS(store::json_int_or<int64_t>(row, "nan", int64_t{0}));
+  CHECK_THROWS(store::json_int_or<int64_t>(row, "half", int64_t{0}));
+  CHECK_THROWS(store::json_int_or<int64_t>(row, "text", int64_t{0}));
+  CHECK_THROWS(store::json_int_or<int64_t>(Json::array({1}), "stock", int64_t{0}));
+}
