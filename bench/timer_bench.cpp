@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "app/timer_dispatch.h"
 #include "store/writer.h"
 #include "timer/timers.h"
 
@@ -184,15 +185,15 @@ struct Burst {
 Burst fire_burst(const std::string& dir, uint64_t n) {
   auto env = open_env(dir);
   const Clock& clock = SystemClock::instance();
-  const TimeMs due = clock.now_ms() + 3'000;
+  const TimeMs burst_due = clock.now_ms() + 3'000;
   {
     timer::TimerStore plain;
-    uint64_t next_id = (static_cast<uint64_t>(due) << 16) + 0x8000;
+    uint64_t next_id = (static_cast<uint64_t>(burst_due) << 16) + 0x8000;
     for (uint64_t i = 0; i < n;) {
       store::WriteTxn txn(*env, nullptr);
       txn.set_id_source([&] { return ++next_id; });
       for (size_t k = 0; k < kInsertBatch && i < n; ++k, ++i)
-        require(plain.schedule(txn, due, "po_unpaid", "po_unpaid/burst_" + std::to_string(i)), "schedule burst");
+        require(plain.schedule(txn, burst_due, "po_unpaid", "po_unpaid/burst_" + std::to_string(i)), "schedule burst");
       require(txn.commit(), "commit burst");
     }
   }
@@ -203,8 +204,8 @@ Burst fire_burst(const std::string& dir, uint64_t n) {
   out.commit_ms.reserve(n);
   std::atomic<uint64_t> fired{0};
   std::unique_ptr<timer::TimerStore> store;
-  // As `orderd serve` fires (app.cpp on_fire_batch): one handler call per
-  // pass, mutations of up to 256 timers each.
+  // As `orderd serve` fires: one handler call per pass, app::fire_in_chunks
+  // (mutations of up to 256 timers each).
   using Due = timer::TimerService::Due;
   timer::TimerService service(
       env, clock,
@@ -214,37 +215,21 @@ Burst fire_burst(const std::string& dir, uint64_t n) {
           std::lock_guard lock(mu);
           for (const auto& t : due) out.fire_ms.push_back(static_cast<double>(now - t.due_ms));
         }
-        for (size_t begin = 0; begin < due.size(); begin += 256) {
-          auto chunk = std::make_shared<std::vector<Due>>(
-              due.begin() + static_cast<std::ptrdiff_t>(begin),
-              due.begin() + static_cast<std::ptrdiff_t>(std::min(due.size(), begin + 256)));
-          store::Mutation m;
-          m.apply = [&store, chunk](store::WriteTxn& txn) -> Status {
-            for (const auto& t : *chunk) {
+        app::fire_in_chunks(
+            writer, due,
+            [&store](store::WriteTxn& txn, const Due& t) -> Status {
               auto r = store->take(txn, t.id, t.due_ms);
-              if (!r) return r.error();
-            }
-            return ok_status();
-          };
-          m.done = [&, chunk, done](const Status& st) {
-            const TimeMs at = clock.now_ms();
-            std::vector<uint64_t> ids;
-            {
-              std::lock_guard lock(mu);
-              for (const auto& t : *chunk) {
-                out.commit_ms.push_back(static_cast<double>(at - t.due_ms));
-                ids.push_back(t.id);
+              return r ? ok_status() : Status(r.error());
+            },
+            [&, done](const std::vector<uint64_t>& ids, bool ok) {
+              if (ok) {  // every burst timer has the same due time
+                const double late_ms = static_cast<double>(clock.now_ms() - burst_due);
+                std::lock_guard lock(mu);
+                out.commit_ms.insert(out.commit_ms.end(), ids.size(), late_ms);
+                fired += ids.size();
               }
-            }
-            fired += chunk->size();
-            done(ids, st.ok());
-          };
-          if (!writer.submit(std::move(m))) {
-            std::vector<uint64_t> ids;
-            for (const auto& t : *chunk) ids.push_back(t.id);
-            done(ids, false);
-          }
-        }
+              done(ids, ok);
+            });
       },
       timer::TimerService::Options{});
   store = std::make_unique<timer::TimerStore>(&service);

@@ -106,45 +106,16 @@ struct App::Impl {
 
   Impl(const Config& c, const Clock& cl) : cfg(c), clock(cl) {}
 
-  // A pass's due timers, fired in mutations of up to kFireChunk timers each
-  // (a burst costs a few hundred mutations, not one per timer). If a chunk
-  // fails, nothing of it was committed: each of its timers is fired again
-  // alone, so one timer that cannot fire never holds back the others.
-  static constexpr size_t kFireChunk = 256;
-  void on_fire_batch(const std::vector<timer::TimerService::Due>& due,
-                     std::function<void(const std::vector<uint64_t>&, bool)> done) {
+  // A pass's due timers (TimerService batch mode), fired 256 per mutation.
+  void on_fire_batch(const std::vector<timer::TimerService::Due>& due, FireDone done) {
     const TimeMs now = clock.now_ms();
     for (const auto& t : due) metrics.observe_timer_lateness(static_cast<double>(now - t.due_ms) / 1000.0);
-    for (size_t begin = 0; begin < due.size(); begin += kFireChunk) {
-      auto chunk = std::make_shared<std::vector<timer::TimerService::Due>>(
-          due.begin() + static_cast<std::ptrdiff_t>(begin),
-          due.begin() + static_cast<std::ptrdiff_t>(std::min(due.size(), begin + kFireChunk)));
-      auto ids = std::make_shared<std::vector<uint64_t>>();
-      for (const auto& t : *chunk) ids->push_back(t.id);
-      store::Mutation m;
-      m.apply = [this, chunk](store::WriteTxn& txn) -> Status {
-        for (const auto& t : *chunk) {
-          auto st = fire_timer(txn, *timers, TimerTargets{*jobs, *recharges, *purchases}, t.id, t.due_ms);
-          if (!st) return st;
-        }
-        return ok_status();
-      };
-      m.done = [this, chunk, ids, done](const Status& st) {
-        if (st || chunk->size() == 1) {
-          done(*ids, st.ok());
-          return;
-        }
-        for (const auto& t : *chunk) {
-          store::Mutation one;
-          one.apply = [this, t](store::WriteTxn& txn) -> Status {
-            return fire_timer(txn, *timers, TimerTargets{*jobs, *recharges, *purchases}, t.id, t.due_ms);
-          };
-          one.done = [done, id = t.id](const Status& s) { done({id}, s.ok()); };
-          if (!writer->submit(std::move(one))) done({t.id}, false);
-        }
-      };
-      if (!writer->submit(std::move(m))) done(*ids, false);
-    }
+    fire_in_chunks(
+        *writer, due,
+        [this](store::WriteTxn& txn, const timer::TimerService::Due& t) {
+          return fire_timer(txn, *timers, TimerTargets{*jobs, *recharges, *purchases}, t.id, t.due_ms);
+        },
+        std::move(done));
   }
 
   asio::awaitable<Result<int>> send_webhook(std::string url, std::string body) {
@@ -273,9 +244,7 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
   });
   a.timer_service = std::make_unique<timer::TimerService>(
       a.env, clock,
-      [&a](const std::vector<timer::TimerService::Due>& due, std::function<void(const std::vector<uint64_t>&, bool)> done) {
-        a.on_fire_batch(due, std::move(done));
-      },
+      [&a](const std::vector<timer::TimerService::Due>& due, FireDone done) { a.on_fire_batch(due, std::move(done)); },
       timer::TimerService::Options{});
   a.timers = std::make_unique<timer::TimerStore>(a.timer_service.get());
   a.jobs = std::make_unique<queue::JobStore>(*a.timers, &a.ready);

@@ -134,6 +134,11 @@ struct TimerService::Impl {
   void track_in_wheel(uint64_t id, TimeMs due_ms, TimeMs fire_at_ms);
   bool should_load(TimeMs now) const;
   void load(TimeMs now);
+  Due start_firing(uint64_t id, Tracked& t) {  // marks it in flight (a slot must be free)
+    t.state = State::kInFlight;
+    ++in_flight;
+    return Due{id, t.due_ms};
+  }
   std::optional<Due> take_ready();  // the next ready timer, marked in flight, if a slot is free
   void dispatch();
   void publish();
@@ -231,9 +236,7 @@ std::optional<TimerService::Due> TimerService::Impl::take_ready() {
     ready_queue.pop_front();
     auto it = tracked.find(id);
     if (it == tracked.end() || it->second.state != State::kReady) continue;  // cancelled meanwhile
-    it->second.state = State::kInFlight;
-    ++in_flight;
-    return Due{id, it->second.due_ms};
+    return start_firing(id, it->second);
   }
   return std::nullopt;
 }
@@ -295,9 +298,7 @@ void TimerService::Impl::run() {
     wheel.advance(now, [this](uint64_t id, TimeMs) {
       Tracked& t = tracked[id];
       if (on_fire_batch && ready_queue.empty() && in_flight < opts.max_in_flight) {
-        t.state = State::kInFlight;  // straight into this pass's batch: one lookup per timer
-        ++in_flight;
-        batch.push_back(Due{id, t.due_ms});
+        batch.push_back(start_firing(id, t));  // straight into this pass's batch: one lookup per timer
         return;
       }
       t.state = State::kReady;
