@@ -1,4 +1,4 @@
-// row.h — a compact binary encoding for the hot rows (recharges, jobs,
+// row.h — a compact binary encoding for the hot rows (recharges, purchases, jobs,
 // timers): varints, zigzag integers and length-prefixed strings, written
 // and read in a fixed field order behind a one-byte format tag.
 //
