@@ -13,6 +13,10 @@
 //   (c) naive        one record per fsynced commit, LMDB C API
 //   (d) nested txn   the cost of the Writer's nested txn per mutation, CPU only
 //                    (MDB_NOSYNC): batches of 64 with and without a child txn
+//   (e) saturated    1,024 asynchronous clients (coroutines on one thread that
+//                    co_await store::async_commit, as orderd's HTTP handlers
+//                    do): the Writer's capacity when batches are full;
+//                    (e)/(a) is group_commit_saturated_vs_lmdb_limit
 // Output: a table, then one line of `key=value` figures.
 //
 // Thread model: main runs the sections one after another; (b) adds client
@@ -29,7 +33,13 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include "bench_util.h"
+#include "store/async_commit.h"
 #include "store/keys.h"
 #include "store/writer.h"
 
@@ -174,14 +184,76 @@ GroupCommitResult group_commit(const std::string& dir, int clients, double secon
   return r;
 }
 
+// (e) `in_flight` asynchronous clients on one io_context thread, as orderd's
+// HTTP coroutines are: each co_awaits store::async_commit of one record and
+// submits the next as soon as it resumes. Enough of them keep every batch full,
+// so this is the Writer's capacity (group commit at saturation), where (b) is
+// bounded by its clients (Little's law).
+GroupCommitResult group_commit_async(const std::string& dir, int in_flight, double seconds) {
+  store::EnvOptions opts;
+  opts.dir = dir;
+  opts.map_size = kMapSize;
+  auto env = store::Env::open(opts);
+  if (!env) throw std::runtime_error(env.error().message);
+  store::Writer writer(env.value(), SystemClock::instance());
+  const MDB_dbi jobs = env.value()->table("jobs");
+  boost::asio::io_context io(1);
+  uint64_t next_record = 0, failed = 0;
+  bool stop = false;
+  std::vector<double> latencies;
+  auto client = [&]() -> boost::asio::awaitable<void> {
+    while (!stop) {
+      const uint64_t n = next_record++;
+      auto put = [n, jobs](store::WriteTxn& txn) -> Status { return txn.put(jobs, record_key(n), record_value()); };
+      const auto submitted = SteadyClock::now();
+      Status st = co_await store::async_commit<Ok>(writer, std::move(put));
+      if (!st) {
+        ++failed;  // kBusy: the queue is full; let the writer drain before the next try
+        co_await boost::asio::post(io, boost::asio::use_awaitable);
+        continue;
+      }
+      latencies.push_back(seconds_since(submitted) * 1000.0);
+    }
+  };
+  const uint64_t batches_before = writer.stats().batches, mutations_before = writer.stats().mutations;
+  const uint64_t commit_us_before = writer.stats().commit_us_total;
+  for (int c = 0; c < in_flight; ++c) boost::asio::co_spawn(io, client(), boost::asio::detached);
+  const auto start = SteadyClock::now();
+  io.run_for(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(seconds)));
+  const uint64_t mutations = writer.stats().mutations - mutations_before;
+  const double elapsed = seconds_since(start);
+  stop = true;
+  io.restart();
+  io.run();  // the coroutines still waiting resume once and end
+  if (failed) std::fprintf(stderr, "bench: %llu submits refused (queue full)\n", static_cast<unsigned long long>(failed));
+
+  GroupCommitResult r;
+  const uint64_t batches = writer.stats().batches - batches_before;
+  r.per_second = static_cast<double>(mutations) / elapsed;
+  r.mutations = mutations;
+  r.batches = batches;
+  r.elapsed_s = elapsed;
+  r.commit_ms_total = static_cast<double>(writer.stats().commit_us_total - commit_us_before) / 1000.0;
+  r.avg_batch = batches ? static_cast<double>(mutations) / static_cast<double>(batches) : 0;
+  r.commit_ms = batches ? r.commit_ms_total / static_cast<double>(batches) : 0;
+  r.cycle_ms = batches ? elapsed * 1000.0 / static_cast<double>(batches) : 0;
+  if (!latencies.empty()) {
+    std::sort(latencies.begin(), latencies.end());
+    r.p50_ms = latencies[latencies.size() / 2];
+    r.p99_ms = latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)];
+  }
+  return r;
+}
+
 // (a) and (b) at 64 clients, interleaved in short slices so that both see the
 // same disk: on a shared machine the fsync time drifts by several times
 // within seconds, which would make a ratio of two separate runs meaningless.
 void headline(Figures& figures, double seconds) {
-  constexpr int kRounds = 4, kClients = 64;
+  constexpr int kRounds = 4, kClients = 64, kInFlight = 1024;
   const double slice = seconds / 2;
   double lmdb_records = 0, lmdb_time = 0, gc_mutations = 0, gc_time = 0, gc_batches = 0, gc_commit_ms = 0;
   double p50_sum = 0, p99_max = 0, same_records = 0, same_time = 0;
+  double sat_mutations = 0, sat_time = 0, sat_batches = 0, sat_p99_max = 0;
   for (int round = 0; round < kRounds; ++round) {
     {
       TempDir dir("lmdb_limit");
@@ -203,6 +275,14 @@ void headline(Figures& figures, double seconds) {
       same_records += raw_lmdb_rate(same.path, batch, slice, /*no_sync=*/false, /*nested=*/false) * slice;
       same_time += slice;
     }
+    {
+      TempDir sat("group_commit_saturated");
+      GroupCommitResult e = group_commit_async(sat.path, kInFlight, slice);
+      sat_mutations += static_cast<double>(e.mutations);
+      sat_time += e.elapsed_s;
+      sat_batches += static_cast<double>(e.batches);
+      sat_p99_max = std::max(sat_p99_max, e.p99_ms);
+    }
   }
   const double lmdb_limit = lmdb_records / lmdb_time, group = gc_mutations / gc_time;
   const double avg_batch = gc_batches > 0 ? gc_mutations / gc_batches : 0;
@@ -221,6 +301,11 @@ void headline(Figures& figures, double seconds) {
   const double same_limit = same_time > 0 ? same_records / same_time : 0;
   row("(a') lmdb", "the same records in commits of (b)'s average batch (C API)", fmt("%.0f records/s", same_limit));
   row("(b)/(a')", "Writer vs LMDB doing the same commits itself", fmt("%.3f", same_limit > 0 ? group / same_limit : 0));
+  const double saturated = sat_time > 0 ? sat_mutations / sat_time : 0;
+  row("(e) writer", "1,024 async clients (coroutines, one thread), fsync on",
+      fmt("%.0f mutations/s", saturated) + fmt("  avg batch %.1f", sat_batches > 0 ? sat_mutations / sat_batches : 0) +
+          fmt("  p99 %.2f ms", sat_p99_max));
+  row("(e)/(a)", "Writer at saturation vs LMDB batched limit", fmt("%.3f", lmdb_limit > 0 ? saturated / lmdb_limit : 0));
   figures.add("lmdb_limit_records_per_s", lmdb_limit);
   figures.add("lmdb_limit_txn_ms", txn_ms);
   figures.add("group_commit_per_s", group);
@@ -230,6 +315,8 @@ void headline(Figures& figures, double seconds) {
   figures.add("group_commit_vs_lmdb_limit", lmdb_limit > 0 ? group / lmdb_limit : 0);
   figures.add("group_commit_vs_littles_bound", bound > 0 ? group / bound : 0);
   figures.add("lmdb_same_batches_records_per_s", same_limit);
+  figures.add("group_commit_saturated_per_s", saturated);
+  figures.add("group_commit_saturated_vs_lmdb_limit", lmdb_limit > 0 ? saturated / lmdb_limit : 0);
   figures.add("group_commit_vs_lmdb_same_batches", same_limit > 0 ? group / same_limit : 0);
 }
 
@@ -283,6 +370,15 @@ void run_store_sections(Figures& figures) {
 int main(int argc, char** argv) {
   try {
     if (argc == 3 && std::string(argv[1]) == "--timer-ready") return timer_ready_child(argv[2]);
+    if (argc >= 2 && std::string(argv[1]) == "--async-writer") {
+      // --async-writer [in_flight]: section (e) alone
+      const int in_flight = argc >= 3 ? std::atoi(argv[2]) : 1000;
+      TempDir dir("async_writer");
+      GroupCommitResult r = group_commit_async(dir.path, in_flight, bench_seconds());
+      std::printf("mutations=%llu async_writer_per_s=%.0f avg_batch=%.1f p50_ms=%.3f p99_ms=%.3f commit_ms=%.3f cycle_ms=%.3f\n",
+                  static_cast<unsigned long long>(r.mutations), r.per_second, r.avg_batch, r.p50_ms, r.p99_ms, r.commit_ms, r.cycle_ms);
+      return 0;
+    }
     if (argc >= 2 && std::string(argv[1]) == "--profile-writer") {
       // One section alone, for perf/callgrind: 64 clients through the Writer.
       // --profile-writer [clients] [nosync|fsync]

@@ -138,5 +138,5 @@ printf '%-58s %s / %s / %s\n' "delay queue 1M: insert/s orderd timers / RabbitMQ
   "$(fig timer_insert_per_s)" "$(fig rabbitmq_delay_publish_per_s)" "$(fig redis_delay_insert_per_s)"
 printf '%-58s %s / %s / %s\n' "delay queue 1M: memory KiB orderd RssAnon / RabbitMQ queue / Redis" \
   "$(fig timers_1M_rss_anon_kb)" "$(kib rabbitmq_delay_queue_bytes)" "$(kib redis_used_memory_bytes)"
-echo "ratio_vs_rabbitmq=$(ratio "$ORDERD" "$RMQ") ratio_vs_redis=$(ratio "$ORDERD" "$RDS") group_commit_vs_lmdb_limit=$(fig group_commit_vs_lmdb_limit) timer_burst_p99_ms=$(fig timer_burst_p99_ms) timers_10M_ready_ms=$(fig timers_10M_ready_ms)"
+echo "ratio_vs_rabbitmq=$(ratio "$ORDERD" "$RMQ") ratio_vs_redis=$(ratio "$ORDERD" "$RDS") group_commit_vs_lmdb_limit=$(fig group_commit_vs_lmdb_limit) group_commit_saturated_vs_lmdb_limit=$(fig group_commit_saturated_vs_lmdb_limit) timer_burst_p99_ms=$(fig timer_burst_p99_ms) timers_10M_ready_ms=$(fig timers_10M_ready_ms)"
 rm -f "$OUT"

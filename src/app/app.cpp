@@ -19,6 +19,7 @@
 #include "app/metrics.h"
 #include "app/storage_health.h"
 #include "app/timer_dispatch.h"
+#include "core/thread_name.h"
 #include "http/api.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -61,8 +62,12 @@ Result<std::string> load_or_make_secret(store::Env& env, const Clock& clock) {
   return secret;
 }
 
-void run_threads(std::vector<std::thread>& threads, asio::io_context& io, int n) {
-  for (int i = 0; i < n; ++i) threads.emplace_back([&io] { io.run(); });
+void run_threads(std::vector<std::thread>& threads, asio::io_context& io, int n, const char* name) {
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&io, name] {
+      set_thread_name(name);
+      io.run();
+    });
 }
 
 }  // namespace
@@ -321,8 +326,8 @@ Status App::start() {
     a.sim_provider->set_notify(a.notify_secret, *sink);
   }
   asio::co_spawn(a.worker_io, a.reconciler(), asio::detached);
-  run_threads(a.worker_threads, a.worker_io, 2);
-  run_threads(a.http_threads, a.http_io, std::max(1, a.cfg.http_threads));
+  run_threads(a.worker_threads, a.worker_io, 2, "orderd-worker");
+  run_threads(a.http_threads, a.http_io, std::max(1, a.cfg.http_threads), "orderd-http");
   a.ready_flag = true;
   spdlog::info("orderd listening on {} (data {}, provider {})", a.cfg.listen, a.cfg.data_dir, a.cfg.provider);
   return ok_status();

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/thread_name.h"
 #include "store/keys.h"
 
 namespace orderd::store {
@@ -41,7 +42,10 @@ Writer::Writer(std::shared_ptr<Env> env, const Clock& clock, size_t max_pending,
     writer_thread_id_ = std::this_thread::get_id();
     return;
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    set_thread_name("orderd-writer");
+    run();
+  });
   writer_thread_id_ = thread_.get_id();
 }
 
@@ -67,12 +71,16 @@ void Writer::discard_pending() {
 Writer::~Writer() { stop(); }
 
 bool Writer::submit(Mutation m) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= max_pending_) return false;
     queue_.push_back(std::move(m));
+    // Invariant (6): wake the writer only when its wait is over.
+    wake = wake_at_ != 0 && queue_.size() >= wake_at_;
+    if (wake) wake_at_ = 0;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
   return true;
 }
 
@@ -108,11 +116,17 @@ void Writer::run() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (!stopping_ && queue_.empty()) {
+        wake_at_ = 1;
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        wake_at_ = 0;
+      }
       if (queue_.empty()) return;  // stopping and drained
-      if (queue_.size() < linger_.target) {  // invariant (5)
+      if (queue_.size() < linger_.target && !stopping_) {  // invariant (5)
         const auto start = std::chrono::steady_clock::now();
+        wake_at_ = linger_.target;
         cv_.wait_for(lock, linger_.max, [&] { return stopping_ || queue_.size() >= linger_.target; });
+        wake_at_ = 0;
         stats_.linger_us_total += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                             std::chrono::steady_clock::now() - start)
                                                             .count());

@@ -34,6 +34,11 @@
 //       (closed-loop clients split into two alternating half-size batches).
 //       A lone mutation after an idle period or a single-mutation batch never
 //       waits.
+//   (6) submit() signals the condition variable only when the writer waits
+//       and the queue reaches the size that ends its wait (1 when idle, the
+//       linger target while lingering): a burst of submits costs one wake-up,
+//       not one futex call each. The threshold is read and cleared under mu_,
+//       so no wake-up is lost; stop() always signals.
 //   (4) Ids from WriteTxn::next_id() are unique and increasing across restarts:
 //       the high-water mark is stored in meta with every batch that used one.
 //
@@ -129,6 +134,7 @@ class Writer {
   size_t max_pending_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  size_t wake_at_ = 0;  // guarded by mu_: queue size that ends the writer's wait; 0 = not waiting
   std::deque<Mutation> queue_;
   bool stopping_ = false;
   std::thread thread_;

@@ -22,6 +22,11 @@
 //       the frontier instead), and at most max_in_flight are in flight.
 //   (4) A duplicate firing (a race between a notify and a pass) is possible
 //       but harmless: take() succeeds once.
+//   (5) An event that is not urgent (see Inbox) is applied at the latest at
+//       the thread's next planned wake-up, which is never later than the
+//       earliest timer it knows of, the next loader pass or kMaxSleepMs: a
+//       cancellation seen late at worst lets a timer fire whose take() then
+//       finds nothing; a schedule is urgent whenever it is due before then.
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -32,6 +37,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/thread_name.h"
 #include "store/keys.h"
 #include "timer/timers.h"
 #include "timer/timing_wheel.h"
@@ -51,26 +57,50 @@ struct Event {
 };
 
 // Shared with done() closures, which may outlive the service.
+//
+// Wake-ups (invariant 5): the service thread sleeps until `sleep_until` (its
+// own clock). An event wakes it only if it must be seen before then: a
+// completion, a timer scheduled earlier than that, or a long backlog. Other
+// events (cancellations, far-off timers: most of them) wait for the next
+// planned wake-up, so a commit costs no futex call. While the thread is awake
+// `sleep_until` is the maximum: it has not chosen its next wake-up yet, so
+// every schedule counts as urgent and the thread looks again before sleeping.
 struct Inbox {
+  static constexpr size_t kBacklog = 65536;  // events that wake the thread whatever their kind
+
   std::mutex mu;
   std::condition_variable cv;
   std::vector<Event> events;
   bool poked = false;
   bool stopping = false;
+  bool urgent = false;    // an event pushed since the last swap must be seen before sleep_until
+  bool sleeping = false;  // the thread waits on cv
+  TimeMs sleep_until = std::numeric_limits<TimeMs>::max();
 
+  // Under mu: records the event; true if the thread must be signalled.
+  bool add(const Event& e) {
+    events.push_back(e);
+    const bool now = e.kind == Event::kDone || (e.kind == Event::kScheduled && e.due_ms < sleep_until) ||
+                     events.size() >= kBacklog;
+    if (!now || urgent) return false;
+    urgent = true;
+    return sleeping;
+  }
   void push(const Event& e) {
+    bool wake = false;
     {
       std::lock_guard lock(mu);
-      events.push_back(e);
+      wake = add(e);
     }
-    cv.notify_one();
+    if (wake) cv.notify_one();
   }
   void push_done(const std::vector<uint64_t>& ids, bool ok) {
+    bool wake = false;
     {
       std::lock_guard lock(mu);
-      for (uint64_t id : ids) events.push_back(Event{Event::kDone, ok, id, 0});
+      for (uint64_t id : ids) wake = add(Event{Event::kDone, ok, id, 0}) || wake;
     }
-    cv.notify_one();
+    if (wake) cv.notify_one();
   }
 };
 
@@ -276,10 +306,16 @@ void TimerService::Impl::wait(TimeMs now) {
   TimeMs wake = next_load_ms;
   if (auto next = wheel.next_expiry()) wake = std::min(wake, *next);
   if ((load_incomplete && room() > 0) || (!ready_queue.empty() && in_flight < opts.max_in_flight)) wake = now;
-  const DurationMs sleep_ms = std::clamp<DurationMs>(wake - clock.now_ms(), 0, kMaxSleepMs);
+  const TimeMs before = clock.now_ms();
+  const DurationMs sleep_ms = std::clamp<DurationMs>(wake - before, 0, kMaxSleepMs);
   std::unique_lock lock(inbox->mu);
+  if (sleep_ms == 0 || inbox->stopping || inbox->poked || inbox->urgent) return;
+  inbox->sleep_until = saturating_add(before, sleep_ms);
+  inbox->sleeping = true;
   inbox->cv.wait_for(lock, std::chrono::milliseconds(sleep_ms),
-                     [&] { return inbox->stopping || inbox->poked || !inbox->events.empty(); });
+                     [&] { return inbox->stopping || inbox->poked || inbox->urgent; });
+  inbox->sleeping = false;
+  inbox->sleep_until = std::numeric_limits<TimeMs>::max();
 }
 
 void TimerService::Impl::run() {
@@ -290,6 +326,7 @@ void TimerService::Impl::run() {
       if (inbox->stopping) return;
       events.swap(inbox->events);
       inbox->poked = false;
+      inbox->urgent = false;
     }
     for (const Event& e : events) apply(e);  // invariant (2): before the pass
     events.clear();
@@ -329,7 +366,10 @@ void TimerService::start() {
     std::lock_guard lock(impl_->inbox->mu);
     if (impl_->thread.joinable() || impl_->inbox->stopping) return;
   }
-  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+  impl_->thread = std::thread([impl = impl_.get()] {
+    set_thread_name("orderd-timers");
+    impl->run();
+  });
 }
 
 void TimerService::stop() {
