@@ -114,7 +114,7 @@ class TimerService {
   using FireBatchHandler = std::function<void(const std::vector<Due>& timers,
                                               std::function<void(const std::vector<uint64_t>& ids, bool ok)> done)>;
   struct Options {
-    DurationMs tick_ms = 10;          // wheel tick (precision)
+    DurationMs tick_ms = 1;           // wheel tick (precision)
     DurationMs horizon_ms = 30'000;   // load timers due within now + horizon
     size_t max_in_wheel = 200'000;    // loader stops early beyond this (bounded memory)
     size_t max_in_flight = 200'000;   // fired but not yet done (a 100k burst goes in one pass)

@@ -28,7 +28,7 @@ uint64_t TimingWheel::to_tick_ceil(TimeMs t) const {
   return static_cast<uint64_t>(t / tick_ms_) + (t % tick_ms_ != 0 ? 1 : 0);
 }
 
-WheelHandle TimingWheel::insert(uint64_t id, TimeMs due_ms) {
+WheelHandle TimingWheel::insert(uint64_t id, TimeMs due_ms, uint64_t tag) {
   uint32_t index;
   if (free_head_ != kNil) {
     index = free_head_;
@@ -41,6 +41,7 @@ WheelHandle TimingWheel::insert(uint64_t id, TimeMs due_ms) {
   e.id = id;
   e.due_ms = due_ms;
   e.due_tick = to_tick_ceil(due_ms);
+  e.tag = tag;
   ++size_;
   place(index, /*due_goes_to_batch=*/false);
   return WheelHandle{index, e.generation};
@@ -118,7 +119,7 @@ void TimingWheel::release(uint32_t index) {
 }
 
 void TimingWheel::take_into_batch(uint32_t index) {
-  batch_.push_back(Fired{pool_[index].due_ms, pool_[index].id});
+  batch_.push_back(Fired{pool_[index].due_ms, pool_[index].id, pool_[index].tag});
   release(index);
 }
 

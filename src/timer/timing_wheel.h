@@ -8,7 +8,7 @@
 //
 // Thread model: one owner (TimerService's thread). Not thread-safe.
 //
-// Time: a tick is tick_ms (default 10 ms). An entry due at due_ms belongs to
+// Time: a tick is tick_ms (default 10 ms; TimerService uses 1 ms). An entry due at due_ms belongs to
 // tick due_tick = ceil(due_ms / tick_ms); advance(now_ms) processes every tick
 // up to floor(now_ms / tick_ms). So an entry never fires before its due time
 // and at most one tick after it, provided the owner advances on time.
@@ -60,6 +60,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "core/clock.h"
@@ -85,7 +86,8 @@ class TimingWheel {
   // Adds an entry. An entry already due (due tick <= current tick) goes to the
   // overdue list and fires on the next advance(). O(1), amortised (pool growth).
   // Thread: owner.
-  WheelHandle insert(uint64_t id, TimeMs due_ms);
+  // `tag` is the owner's: handed back with the entry when it fires.
+  WheelHandle insert(uint64_t id, TimeMs due_ms, uint64_t tag = 0);
 
   // Removes a pending entry. Returns false if the handle is stale (the entry
   // already fired or was cancelled). O(1). Thread: owner.
@@ -98,12 +100,16 @@ class TimingWheel {
   // no-op. on_fire may insert() and cancel(); an insert that is already due
   // fires within this same call.
   // REQUIRES: on_fire does not call advance(). Thread: owner.
+  // on_fire(id, due_ms) or on_fire(id, due_ms, tag).
   template <class OnFire>
   size_t advance(TimeMs now_ms, OnFire&& on_fire) {
     const uint64_t target = to_tick_floor(now_ms);
     size_t fired = 0;
     while (collect_next(target)) {
-      for (const Fired& f : batch_) on_fire(f.id, f.due_ms);
+      for (const Fired& f : batch_) {
+        if constexpr (std::is_invocable_v<OnFire&, uint64_t, TimeMs, uint64_t>) on_fire(f.id, f.due_ms, f.tag);
+        else on_fire(f.id, f.due_ms);
+      }
       fired += batch_.size();
     }
     return fired;
@@ -130,6 +136,7 @@ class TimingWheel {
     uint64_t id = 0;
     TimeMs due_ms = 0;
     uint64_t due_tick = 0;
+    uint64_t tag = 0;
     uint32_t prev = kNil;
     uint32_t next = kNil;
     uint32_t generation = 0;
@@ -138,6 +145,7 @@ class TimingWheel {
   struct Fired {
     TimeMs due_ms;
     uint64_t id;
+    uint64_t tag;
   };
 
   uint64_t to_tick_floor(TimeMs t) const;

@@ -234,3 +234,27 @@ TEST_CASE("wheel fires 1M random timers exactly once, in (due, id) order, none e
   REQUIRE_FALSE(duplicate);
   REQUIRE(wheel.empty());
 }
+
+TEST_CASE("wheel hands each entry's tag back when it fires, after cascading levels", "[timer]") {
+  TimingWheel wheel(10, kStart);
+  // Tags that differ from the due times (the service stores a timer's stored
+  // due there while the wheel holds its retry time).
+  wheel.insert(1, kStart + 25, 111);
+  wheel.insert(2, kStart + 30 * kMinute, 222);
+  wheel.insert(3, kStart + kYear, 333);
+  const WheelHandle gone = wheel.insert(4, kStart + 30 * kMinute, 444);
+  REQUIRE(wheel.cancel(gone));
+  std::vector<std::pair<uint64_t, uint64_t>> fired;  // (id, tag)
+  auto fire = [&](uint64_t id, TimeMs, uint64_t tag) { fired.emplace_back(id, tag); };
+  while (auto next = wheel.next_expiry()) wheel.advance(*next, fire);
+  REQUIRE(fired.size() == 3);
+  CHECK(fired[0] == std::make_pair(uint64_t{1}, uint64_t{111}));
+  CHECK(fired[1] == std::make_pair(uint64_t{2}, uint64_t{222}));
+  CHECK(fired[2] == std::make_pair(uint64_t{3}, uint64_t{333}));
+  // A freed slot reused by a new entry carries the new tag, not the old one.
+  wheel.insert(5, wheel.current_ms() + 10, 555);
+  fired.clear();
+  wheel.advance(wheel.current_ms() + 10, fire);
+  REQUIRE(fired.size() == 1);
+  CHECK(fired[0] == std::make_pair(uint64_t{5}, uint64_t{555}));
+}
