@@ -266,6 +266,30 @@ TEST_CASE("service fires a scheduled timer once the fake clock passes its due", 
   REQUIRE(stats.next_due_ms == 0);
 }
 
+TEST_CASE("service is not woken by cancellations or timers due after its planned wake-up", "[timer]") {
+  Fixture f;
+  REQUIRE(eventually(*f.service, [&] { return f.service->ready(); }));
+  REQUIRE(f.settle_at(kStart));
+  const uint64_t before = f.service->stats().wakeups;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 100; ++i) REQUIRE(f.schedule(kStart + kHour + i, "far/" + std::to_string(i)).ok());
+  for (int i = 0; i < 50; ++i) REQUIRE(f.cancel("far/" + std::to_string(i)).ok());
+  const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // 150 commits told the service; it woke only on its own plan (at least
+  // once a second), not once per commit.
+  CHECK(f.service->stats().wakeups - before <= static_cast<uint64_t>(3 + 2 * elapsed_s));
+
+  // A timer due before the planned wake-up is still seen and fires on time.
+  auto near = f.schedule(kStart + 200, "near");
+  REQUIRE(near.ok());
+  REQUIRE(f.settle_at(kStart + 199));
+  CHECK(f.attempt_count() == 0);
+  REQUIRE(f.settle_at(kStart + 200));
+  REQUIRE(f.fired_count() == 1);
+  CHECK(f.fired[0].id == near.value());
+  CHECK(f.service->stats().pending_on_disk == 50);  // the far ones wait on disk, the cancelled are gone
+}
+
 TEST_CASE("service never fires a cancelled or replaced timer", "[timer]") {
   Fixture f;
   REQUIRE(f.settle_at(kStart));
