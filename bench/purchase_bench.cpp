@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bench_http.h"
+#include "lean_client.h"
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
@@ -37,12 +38,14 @@ struct Run {
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // One order: create it, and pay it unless `pay` is false.
-asio::awaitable<void> one_order(std::shared_ptr<Client> c, Run& run, int i, bool pay) {
+asio::awaitable<void> one_order(LeanPool& pool, Run& run, int i, bool pay) {
   std::string body = R"({"user":"u)" + std::to_string(i % 1000) + R"(","items":[{"sku":"bench","qty":1}]})";
   auto t0 = Clock::now();
-  Headers json_headers = {{"Content-Type", "application/json"}};
-  auto r = co_await c->request("POST", "/v1/orders", body, std::move(json_headers), 10'000);
+  auto c = co_await pool.take();
+  std::optional<LeanResponse> r;
+  if (c) r = co_await c->request("POST", "/v1/orders", body);
   if (!r || r->status != 201) {
+    pool.give(std::move(c));
     run.errors++;
     co_return;
   }
@@ -52,32 +55,38 @@ asio::awaitable<void> one_order(std::shared_ptr<Client> c, Run& run, int i, bool
   double pay_ms = 0;
   if (pay) {
     auto t1 = Clock::now();
-    Headers none;
     std::string target = "/v1/sim/pay/" + id;
-    auto p = co_await c->request("POST", target, "", std::move(none), 10'000);
+    auto p = co_await c->request("POST", target, "");
     if (!p || p->status != 202) {
+      pool.give(std::move(c));
       run.errors++;
       co_return;
     }
     pay_ms = ms_since(t1);
     run.paid++;
   }
+  pool.give(std::move(c));
   std::lock_guard lock(run.mu);
   run.create_ms.push_back(create_ms);
   if (pay) run.pay_ms.push_back(pay_ms);
 }
 
-asio::awaitable<void> closed_loop(std::shared_ptr<Client> c, Run& run, Clock::time_point end, int worker, bool pay,
-                                  std::atomic<int>* budget) {
+asio::awaitable<void> closed_loop(LeanPool& pool, Run& run, LoadPhase& phase, Clock::time_point end, int worker,
+                                  bool pay, std::atomic<int>* budget) {
   for (int i = 0; Clock::now() < end; ++i) {
     if (budget && budget->fetch_sub(1) <= 0) break;
-    co_await one_order(c, run, worker * 1'000'000 + i, pay);
+    co_await one_order(pool, run, worker * 1'000'000 + i, pay);
   }
+  phase.leave();
 }
 
-void run_loops(asio::io_context& io, const std::shared_ptr<Client>& c, Run& run, int conns, Clock::time_point end, bool pay,
+void run_loops(asio::io_context& io, LeanPool& pool, Run& run, int conns, Clock::time_point end, bool pay,
                std::atomic<int>* budget) {
-  for (int w = 0; w < conns; ++w) asio::co_spawn(io, closed_loop(c, run, end, w, pay, budget), asio::detached);
+  LoadPhase phase(io, pool, end);
+  for (int w = 0; w < conns; ++w) {
+    phase.enter();
+    asio::co_spawn(io, closed_loop(pool, run, phase, end, w, pay, budget), asio::detached);
+  }
   io.restart();
   io.run();
 }
@@ -115,12 +124,13 @@ int main(int argc, char** argv) {
   // Unpaid orders whose 30-minute timers stay pending during the measurement.
   Run backlog;
   std::atomic<int> budget{unpaid};
-  run_loops(io, client, backlog, conns, Clock::now() + std::chrono::seconds(120), false, &budget);
+  LeanPool pool{io.get_executor(), srv.port, {}, {}};
+  run_loops(io, pool, backlog, conns, Clock::now() + std::chrono::seconds(120), false, &budget);
   const uint64_t pending_timers = get_stats(io, client)["timers"].value("pending", uint64_t{0});
 
   Run run;
   auto t0 = Clock::now();
-  run_loops(io, client, run, conns, t0 + std::chrono::seconds(seconds), true, nullptr);
+  run_loops(io, pool, run, conns, t0 + std::chrono::seconds(seconds), true, nullptr);
   const double load_s = std::chrono::duration<double>(Clock::now() - t0).count();
   auto wait_end = Clock::now() + std::chrono::seconds(60);
   uint64_t done = 0;

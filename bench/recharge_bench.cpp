@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench_http.h"
+#include "lean_client.h"
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
@@ -34,12 +35,14 @@ struct Run {
   std::atomic<uint64_t> created{0}, errors{0};
 };
 
-asio::awaitable<void> create_one(std::shared_ptr<Client> c, Run& run, int i) {
+asio::awaitable<void> create_one(LeanPool& pool, Run& run, int i) {
   std::string body = R"({"account":"138)" + std::to_string(10000000 + i) + R"(","amount":1000})";
   auto t0 = Clock::now();
-  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
-  auto r = co_await c->request("POST", "/v1/recharges", body, std::move(headers), 10'000);
+  auto c = co_await pool.take();
+  std::optional<LeanResponse> r;
+  if (c) r = co_await c->request("POST", "/v1/recharges", body);
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  pool.give(std::move(c));
   if (r && r->status == 202) {
     run.created++;
     std::lock_guard lock(run.mu);
@@ -49,11 +52,17 @@ asio::awaitable<void> create_one(std::shared_ptr<Client> c, Run& run, int i) {
   }
 }
 
-asio::awaitable<void> closed_loop(std::shared_ptr<Client> c, Run& run, Clock::time_point end, int worker) {
-  for (int i = 0; Clock::now() < end; ++i) co_await create_one(c, run, worker * 1'000'000 + i);
+asio::awaitable<void> closed_loop(LeanPool& pool, Run& run, LoadPhase& phase, Clock::time_point end, int worker) {
+  for (int i = 0; Clock::now() < end; ++i) co_await create_one(pool, run, worker * 1'000'000 + i);
+  phase.leave();
 }
 
-asio::awaitable<void> open_loop(std::shared_ptr<Client> c, Run& run, Clock::time_point end, double rate) {
+asio::awaitable<void> open_one(LeanPool& pool, Run& run, LoadPhase& phase, int i) {
+  co_await create_one(pool, run, i);
+  phase.leave();
+}
+
+asio::awaitable<void> open_loop(LeanPool& pool, Run& run, LoadPhase& phase, Clock::time_point end, double rate) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   auto start = Clock::now();
   for (uint64_t i = 0;; ++i) {
@@ -61,8 +70,10 @@ asio::awaitable<void> open_loop(std::shared_ptr<Client> c, Run& run, Clock::time
     if (at >= end) break;
     t.expires_at(at);
     co_await t.async_wait(asio::use_awaitable);
-    asio::co_spawn(t.get_executor(), create_one(c, run, 50'000'000 + static_cast<int>(i)), asio::detached);
+    phase.enter();
+    asio::co_spawn(t.get_executor(), open_one(pool, run, phase, 50'000'000 + static_cast<int>(i)), asio::detached);
   }
+  phase.leave();
 }
 
 nlohmann::json stats(asio::io_context& io, std::shared_ptr<Client> c) { return get_stats(io, c); }
@@ -87,12 +98,17 @@ int main(int argc, char** argv) {
   auto client = *Client::create(io.get_executor(), srv.base, static_cast<size_t>(conns) + 8);
   wait_up(io, client);
 
-  // Phase 1: maximum rate, closed loop, then wait for every order to succeed.
+  // LoadPhase 1: maximum rate, closed loop, then wait for every order to succeed.
   Run max_run;
+  LeanPool pool{io.get_executor(), srv.port, {}, {}};
   const uint64_t before = finished(stats(io, client));
   auto t0 = Clock::now();
   auto end = t0 + std::chrono::seconds(seconds);
-  for (int w = 0; w < conns; ++w) asio::co_spawn(io, closed_loop(client, max_run, end, w), asio::detached);
+  LoadPhase max_phase(io, pool, end);
+  for (int w = 0; w < conns; ++w) {
+    max_phase.enter();
+    asio::co_spawn(io, closed_loop(pool, max_run, max_phase, end, w), asio::detached);
+  }
   io.restart();
   io.run();
   const double create_s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -105,11 +121,13 @@ int main(int argc, char** argv) {
   const double e2e_rate = static_cast<double>(done) / e2e_s;
   const double create_rate = static_cast<double>(created) / create_s;
 
-  // Phase 2: half the maximum create rate, open loop.
+  // LoadPhase 2: half the maximum create rate, open loop.
   Run half_run;
   const double half = create_rate / 2;
   auto end2 = Clock::now() + std::chrono::seconds(seconds);
-  asio::co_spawn(io, open_loop(client, half_run, end2, half), asio::detached);
+  LoadPhase half_phase(io, pool, end2);
+  half_phase.enter();
+  asio::co_spawn(io, open_loop(pool, half_run, half_phase, end2, half), asio::detached);
   io.restart();
   io.run();
 
