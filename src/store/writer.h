@@ -34,13 +34,13 @@
 //       (closed-loop clients split into two alternating half-size batches).
 //       A lone mutation after an idle period or a single-mutation batch never
 //       waits.
+//   (4) Ids from WriteTxn::next_id() are unique and increasing across restarts:
+//       the high-water mark is stored in meta with every batch that used one.
 //   (6) submit() signals the condition variable only when the writer waits
 //       and the queue reaches the size that ends its wait (1 when idle, the
 //       linger target while lingering): a burst of submits costs one wake-up,
 //       not one futex call each. The threshold is read and cleared under mu_,
 //       so no wake-up is lost; stop() always signals.
-//   (4) Ids from WriteTxn::next_id() are unique and increasing across restarts:
-//       the high-water mark is stored in meta with every batch that used one.
 //
 // Worked example: 300 HTTP requests arrive while an fsync takes 3 ms; the next
 // batch carries all 300 mutations in one transaction and one fsync, and each

@@ -340,6 +340,13 @@ void TimerService::Impl::run() {
     events.clear();
     const TimeMs now = clock.now_ms();
     if (should_load(now)) load(now);
+    if (on_fire_batch && batch.capacity() < held()) {
+      // Room to hand everything held over in one pass, made before it comes
+      // due: a burst's hand-over then allocates nothing (no copies, no page
+      // faults). Bounded by max_in_wheel.
+      batch.reserve(held());
+      wheel.reserve_batch(held());
+    }
     wheel.advance(now, [this](uint64_t id, TimeMs, uint64_t stored_due) {
       if (on_fire_batch && ready_queue.empty() && in_flight < opts.max_in_flight) {
         // Straight into this pass's batch, with no lookup: marked in flight

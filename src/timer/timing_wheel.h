@@ -64,6 +64,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/huge_pages.h"
 
 namespace orderd::timer {
 
@@ -122,6 +123,10 @@ class TimingWheel {
   std::optional<TimeMs> next_expiry() const;
 
   size_t size() const { return size_; }
+  // Makes room to fire `n` entries in one advance() without growing memory
+  // then (a burst's hand-over should not wait for allocations and page
+  // faults). Thread: owner.
+  void reserve_batch(size_t n) { batch_.reserve(n); }
   bool empty() const { return size_ == 0; }
   DurationMs tick_ms() const { return tick_ms_; }
   // The time the wheel stands at: current tick × tick_ms.
@@ -167,11 +172,11 @@ class TimingWheel {
   DurationMs tick_ms_;
   uint64_t current_tick_;
   size_t size_ = 0;
-  std::vector<Entry> pool_;
+  std::vector<Entry, HugePageAllocator<Entry>> pool_;  // huge pages: walking a burst is TLB-bound
   uint32_t free_head_ = kNil;
   uint32_t heads_[kLevels * kSlots + 1];  // + the overdue list; kNil = empty
   uint64_t occupancy_[kLevels] = {};
-  std::vector<Fired> batch_;  // reused across advances: no allocation per tick
+  std::vector<Fired, HugePageAllocator<Fired>> batch_;  // reused across advances: no allocation per tick
 };
 
 }  // namespace orderd::timer
