@@ -37,6 +37,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "bench_util.h"
 #include "store/async_commit.h"
@@ -219,12 +220,17 @@ GroupCommitResult group_commit_async(const std::string& dir, int in_flight, doub
   const uint64_t commit_us_before = writer.stats().commit_us_total;
   for (int c = 0; c < in_flight; ++c) boost::asio::co_spawn(io, client(), boost::asio::detached);
   const auto start = SteadyClock::now();
-  io.run_for(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(seconds)));
-  const uint64_t mutations = writer.stats().mutations - mutations_before;
-  const double elapsed = seconds_since(start);
-  stop = true;
-  io.restart();
-  io.run();  // the coroutines still waiting resume once and end
+  uint64_t mutations = 0;
+  double elapsed = 0;
+  // The measurement ends on a timer (io.run_for would read the clock around
+  // every handler); the coroutines still waiting then resume once and end.
+  boost::asio::steady_timer end(io, std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds)));
+  end.async_wait([&](const boost::system::error_code&) {
+    mutations = writer.stats().mutations - mutations_before;
+    elapsed = seconds_since(start);
+    stop = true;
+  });
+  io.run();
   if (failed) std::fprintf(stderr, "bench: %llu submits refused (queue full)\n", static_cast<unsigned long long>(failed));
 
   GroupCommitResult r;
