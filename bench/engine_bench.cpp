@@ -124,6 +124,34 @@ struct GroupCommitResult {
   double elapsed_s = 0;
 };
 
+// The Writer's counters at one instant; a measurement is the difference of two.
+struct WriterSnapshot {
+  uint64_t mutations = 0, batches = 0, commit_us = 0;
+  static WriterSnapshot of(const store::Writer& w) {
+    return {w.stats().mutations, w.stats().batches, w.stats().commit_us_total};
+  }
+};
+
+GroupCommitResult result_between(const WriterSnapshot& a, const WriterSnapshot& b, double elapsed,
+                                 std::vector<double> latencies_ms) {
+  GroupCommitResult r;
+  r.mutations = b.mutations - a.mutations;
+  r.batches = b.batches - a.batches;
+  r.elapsed_s = elapsed;
+  r.per_second = static_cast<double>(r.mutations) / elapsed;
+  r.commit_ms_total = static_cast<double>(b.commit_us - a.commit_us) / 1000.0;
+  const double batches = static_cast<double>(r.batches);
+  r.avg_batch = r.batches ? static_cast<double>(r.mutations) / batches : 0;
+  r.commit_ms = r.batches ? r.commit_ms_total / batches : 0;
+  r.cycle_ms = r.batches ? elapsed * 1000.0 / batches : 0;
+  if (!latencies_ms.empty()) {
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    r.p50_ms = latencies_ms[latencies_ms.size() / 2];
+    r.p99_ms = latencies_ms[std::min(latencies_ms.size() - 1, latencies_ms.size() * 99 / 100)];
+  }
+  return r;
+}
+
 // `clients` threads, closed loop: submit one record, wait for its completion, repeat.
 GroupCommitResult group_commit(const std::string& dir, int clients, double seconds, bool no_sync = false) {
   store::EnvOptions opts;
@@ -154,8 +182,7 @@ GroupCommitResult group_commit(const std::string& dir, int clients, double secon
       latencies[c].push_back(seconds_since(submitted) * 1000.0);
     }
   };
-  const uint64_t batches_before = writer.stats().batches, mutations_before = writer.stats().mutations;
-  const uint64_t commit_us_before = writer.stats().commit_us_total;
+  const WriterSnapshot before = WriterSnapshot::of(writer);
   const auto start = SteadyClock::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) threads.emplace_back(client, c);
@@ -163,26 +190,9 @@ GroupCommitResult group_commit(const std::string& dir, int clients, double secon
   stop = true;
   for (auto& t : threads) t.join();
   const double elapsed = seconds_since(start);
-
-  GroupCommitResult r;
-  const uint64_t mutations = writer.stats().mutations - mutations_before;
-  const uint64_t batches = writer.stats().batches - batches_before;
-  r.per_second = static_cast<double>(mutations) / elapsed;
-  r.mutations = mutations;
-  r.batches = batches;
-  r.elapsed_s = elapsed;
-  r.commit_ms_total = static_cast<double>(writer.stats().commit_us_total - commit_us_before) / 1000.0;
-  r.avg_batch = batches ? static_cast<double>(mutations) / static_cast<double>(batches) : 0;
-  r.commit_ms = batches ? static_cast<double>(writer.stats().commit_us_total - commit_us_before) / 1000.0 / batches : 0;
-  r.cycle_ms = batches ? elapsed * 1000.0 / static_cast<double>(batches) : 0;
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  if (!all.empty()) {
-    std::sort(all.begin(), all.end());
-    r.p50_ms = all[all.size() / 2];
-    r.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  }
-  return r;
+  return result_between(before, WriterSnapshot::of(writer), elapsed, std::move(all));
 }
 
 // (e) `in_flight` asynchronous clients on one io_context thread, as orderd's
@@ -216,39 +226,24 @@ GroupCommitResult group_commit_async(const std::string& dir, int in_flight, doub
       latencies.push_back(seconds_since(submitted) * 1000.0);
     }
   };
-  const uint64_t batches_before = writer.stats().batches, mutations_before = writer.stats().mutations;
-  const uint64_t commit_us_before = writer.stats().commit_us_total;
+  const WriterSnapshot before = WriterSnapshot::of(writer);
   for (int c = 0; c < in_flight; ++c) boost::asio::co_spawn(io, client(), boost::asio::detached);
   const auto start = SteadyClock::now();
-  uint64_t mutations = 0;
+  WriterSnapshot after;
   double elapsed = 0;
+  std::vector<double> measured;
   // The measurement ends on a timer (io.run_for would read the clock around
   // every handler); the coroutines still waiting then resume once and end.
   boost::asio::steady_timer end(io, std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds)));
   end.async_wait([&](const boost::system::error_code&) {
-    mutations = writer.stats().mutations - mutations_before;
+    after = WriterSnapshot::of(writer);
     elapsed = seconds_since(start);
+    measured = latencies;
     stop = true;
   });
   io.run();
   if (failed) std::fprintf(stderr, "bench: %llu submits refused (queue full)\n", static_cast<unsigned long long>(failed));
-
-  GroupCommitResult r;
-  const uint64_t batches = writer.stats().batches - batches_before;
-  r.per_second = static_cast<double>(mutations) / elapsed;
-  r.mutations = mutations;
-  r.batches = batches;
-  r.elapsed_s = elapsed;
-  r.commit_ms_total = static_cast<double>(writer.stats().commit_us_total - commit_us_before) / 1000.0;
-  r.avg_batch = batches ? static_cast<double>(mutations) / static_cast<double>(batches) : 0;
-  r.commit_ms = batches ? r.commit_ms_total / static_cast<double>(batches) : 0;
-  r.cycle_ms = batches ? elapsed * 1000.0 / static_cast<double>(batches) : 0;
-  if (!latencies.empty()) {
-    std::sort(latencies.begin(), latencies.end());
-    r.p50_ms = latencies[latencies.size() / 2];
-    r.p99_ms = latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)];
-  }
-  return r;
+  return result_between(before, after, elapsed, std::move(measured));
 }
 
 // (a) and (b) at 64 clients, interleaved in short slices so that both see the
