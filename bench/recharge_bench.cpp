@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   auto client = *Client::create(io.get_executor(), srv.base, static_cast<size_t>(conns) + 8);
   wait_up(io, client);
 
-  // LoadPhase 1: maximum rate, closed loop, then wait for every order to succeed.
+  // Phase 1: maximum rate, closed loop, then wait for every order to succeed.
   Run max_run;
   LeanPool pool{io.get_executor(), srv.port, {}, {}};
   const uint64_t before = finished(stats(io, client));
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   const double e2e_rate = static_cast<double>(done) / e2e_s;
   const double create_rate = static_cast<double>(created) / create_s;
 
-  // LoadPhase 2: half the maximum create rate, open loop.
+  // Phase 2: half the maximum create rate, open loop.
   Run half_run;
   const double half = create_rate / 2;
   auto end2 = Clock::now() + std::chrono::seconds(seconds);
