@@ -67,48 +67,53 @@ std::optional<Purchase> purchase_from_storage(const Json& j) {
   }
 }
 
+namespace {
+// The row's fields, once for encode (P = const Purchase) and decode (row.h
+// invariant 3).
+template <class IO, class P>
+void purchase_fields(IO& io, P& p) {
+  io.field(p.id);
+  io.field(p.user);
+  io.list(p.items, [](IO& io, auto& it) {
+    io.field(it.sku);
+    io.field(it.qty);
+    io.field(it.price);
+  });
+  io.field(p.amount);
+  io.field(p.paid);
+  io.field(p.refunded);
+  io.field(p.notify_url);
+  io.field(p.created_at);
+  io.field(p.pay_deadline_at);
+  io.field(p.status);
+  io.field(p.commit_stock_done);
+  io.field(p.award_points_done);
+  io.field(p.notify_done);
+  io.list(p.payments, [](IO& io, auto& y) {
+    io.field(y.payment_id);
+    io.field(y.amount);
+    io.field(y.at);
+    io.field(y.kept);
+    io.enumeration(y.refund, RefundState::kDone);
+    io.field(y.refund_failures);
+  });
+  io.list(p.events, [](IO& io, auto& e) {
+    io.field(e.at);
+    io.field(e.type);
+    io.field(e.detail);
+  });
+  io.list(p.flags, [](IO& io, auto& f) { io.field(f); });
+  io.field(p.query_pending);
+  io.field(p.query_failures);
+  io.field(p.close_failures);
+  io.field(p.version);
+  io.field(p.updated_at);
+}
+}  // namespace
+
 std::string encode_purchase(const Purchase& p) {
   store::RowWriter w;
-  w.str(p.id);
-  w.str(p.user);
-  w.u64(p.items.size());
-  for (const auto& it : p.items) {
-    w.str(it.sku);
-    w.i64(it.qty);
-    w.i64(it.price);
-  }
-  w.i64(p.amount);
-  w.i64(p.paid);
-  w.i64(p.refunded);
-  w.str(p.notify_url);
-  w.i64(p.created_at);
-  w.i64(p.pay_deadline_at);
-  w.str(p.status);
-  w.boolean(p.commit_stock_done);
-  w.boolean(p.award_points_done);
-  w.boolean(p.notify_done);
-  w.u64(p.payments.size());
-  for (const auto& y : p.payments) {
-    w.str(y.payment_id);
-    w.i64(y.amount);
-    w.i64(y.at);
-    w.boolean(y.kept);
-    w.i64(static_cast<int>(y.refund));
-    w.i64(y.refund_failures);
-  }
-  w.u64(p.events.size());
-  for (const auto& e : p.events) {
-    w.i64(e.at);
-    w.str(e.type);
-    w.str(e.detail);
-  }
-  w.u64(p.flags.size());
-  for (const auto& f : p.flags) w.str(f);
-  w.boolean(p.query_pending);
-  w.i64(p.query_failures);
-  w.i64(p.close_failures);
-  w.u64(p.version);
-  w.i64(p.updated_at);
+  purchase_fields(w, p);
   return w.take();
 }
 
@@ -121,50 +126,7 @@ std::optional<Purchase> decode_purchase(std::string_view bytes) {
   store::RowReader in(bytes);
   in.tag();
   Purchase p;
-  p.id = in.str();
-  p.user = in.str();
-  for (uint64_t i = 0, n = in.count(); i < n && in.ok(); ++i) {
-    PurchaseItem it;
-    it.sku = in.str();
-    it.qty = in.i64();
-    it.price = in.i64();
-    p.items.push_back(std::move(it));
-  }
-  p.amount = in.i64();
-  p.paid = in.i64();
-  p.refunded = in.i64();
-  p.notify_url = in.str();
-  p.created_at = in.i64();
-  p.pay_deadline_at = in.i64();
-  p.status = in.str();
-  p.commit_stock_done = in.boolean();
-  p.award_points_done = in.boolean();
-  p.notify_done = in.boolean();
-  for (uint64_t i = 0, n = in.count(); i < n && in.ok(); ++i) {
-    Payment y;
-    y.payment_id = in.str();
-    y.amount = in.i64();
-    y.at = in.i64();
-    y.kept = in.boolean();
-    const int64_t refund = in.i64();
-    if (refund < 0 || refund > static_cast<int>(RefundState::kDone)) return std::nullopt;
-    y.refund = static_cast<RefundState>(refund);
-    y.refund_failures = static_cast<int>(in.i64());
-    p.payments.push_back(std::move(y));
-  }
-  for (uint64_t i = 0, n = in.count(); i < n && in.ok(); ++i) {
-    PurchaseEvent e;
-    e.at = in.i64();
-    e.type = in.str();
-    e.detail = in.str();
-    p.events.push_back(std::move(e));
-  }
-  for (uint64_t i = 0, n = in.count(); i < n && in.ok(); ++i) p.flags.push_back(in.str());
-  p.query_pending = in.boolean();
-  p.query_failures = static_cast<int>(in.i64());
-  p.close_failures = static_cast<int>(in.i64());
-  p.version = in.u64();
-  p.updated_at = in.i64();
+  purchase_fields(in, p);
   if (!in.done()) return std::nullopt;
   return p;
 }

@@ -47,32 +47,39 @@ std::optional<Recharge> from_storage(const Json& j) {
   }
 }
 
+namespace {
+// The row's fields, once for encode (R = const Recharge) and decode (row.h
+// invariant 3).
+template <class IO, class R>
+void recharge_fields(IO& io, R& r) {
+  io.field(r.id);
+  io.field(r.account);
+  io.field(r.amount);
+  io.field(r.notify_url);
+  io.field(r.status);
+  io.field(r.created_at);
+  io.field(r.deadline_at);
+  io.field(r.finished_at);
+  io.list(r.attempts, [](IO& io, auto& a) {
+    io.field(a.n);
+    io.field(a.started_at);
+    io.field(a.ended_at);
+    io.field(a.outcome);
+    io.field(a.reason);
+  });
+  io.field(r.outcome_unknown);
+  io.field(r.query_failures);
+  io.optional(r.late_result, [](IO& io, auto& late) {
+    io.field(late.status);
+    io.field(late.at);
+  });
+  io.field(r.version);
+}
+}  // namespace
+
 std::string encode_recharge(const Recharge& r) {
   store::RowWriter w;
-  w.str(r.id);
-  w.str(r.account);
-  w.i64(r.amount);
-  w.str(r.notify_url);
-  w.str(r.status);
-  w.i64(r.created_at);
-  w.i64(r.deadline_at);
-  w.i64(r.finished_at);
-  w.u64(r.attempts.size());
-  for (const auto& a : r.attempts) {
-    w.i64(a.n);
-    w.i64(a.started_at);
-    w.i64(a.ended_at);
-    w.str(a.outcome);
-    w.str(a.reason);
-  }
-  w.boolean(r.outcome_unknown);
-  w.i64(r.query_failures);
-  w.boolean(r.late_result.has_value());
-  if (r.late_result) {
-    w.str(r.late_result->status);
-    w.i64(r.late_result->at);
-  }
-  w.u64(r.version);
+  recharge_fields(w, r);
   return w.take();
 }
 
@@ -85,34 +92,7 @@ std::optional<Recharge> decode_recharge(std::string_view bytes) {
   store::RowReader in(bytes);
   in.tag();
   Recharge r;
-  r.id = in.str();
-  r.account = in.str();
-  r.amount = in.i64();
-  r.notify_url = in.str();
-  r.status = in.str();
-  r.created_at = in.i64();
-  r.deadline_at = in.i64();
-  r.finished_at = in.i64();
-  const uint64_t n = in.count();
-  r.attempts.reserve(n);
-  for (uint64_t i = 0; i < n && in.ok(); ++i) {
-    RechargeAttempt a;
-    a.n = static_cast<int>(in.i64());
-    a.started_at = in.i64();
-    a.ended_at = in.i64();
-    a.outcome = in.str();
-    a.reason = in.str();
-    r.attempts.push_back(std::move(a));
-  }
-  r.outcome_unknown = in.boolean();
-  r.query_failures = static_cast<int>(in.i64());
-  if (in.boolean()) {
-    LateResult late;
-    late.status = in.str();
-    late.at = in.i64();
-    r.late_result = std::move(late);
-  }
-  r.version = in.u64();
+  recharge_fields(in, r);
   if (!in.done()) return std::nullopt;
   return r;
 }

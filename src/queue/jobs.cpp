@@ -88,14 +88,22 @@ std::optional<Job> JobStore::from_json(uint64_t id, const Json& j) {
   }
 }
 
+namespace {
+// The row's fields before its payload tail (row.h invariant 3).
+template <class IO, class J>
+void job_fields(IO& io, J& job) {
+  io.field(job.type);
+  io.field(job.key);
+  io.field(job.attempt);
+  io.field(job.not_before);
+  io.field(job.created_at);
+  io.field(job.last_error);
+}
+}  // namespace
+
 std::string JobStore::encode_row(const Job& job) {
   store::RowWriter w;
-  w.str(job.type);
-  w.str(job.key);
-  w.i64(job.attempt);
-  w.i64(job.not_before);
-  w.i64(job.created_at);
-  w.str(job.last_error);
+  job_fields(w, job);
   store::put_payload_tail(w, job.payload);
   return w.take();
 }
@@ -110,12 +118,7 @@ std::optional<Job> JobStore::decode_row(uint64_t id, std::string_view bytes) {
   in.tag();
   Job job;
   job.id = id;
-  job.type = in.str();
-  job.key = in.str();
-  job.attempt = static_cast<int>(in.i64());
-  job.not_before = in.i64();
-  job.created_at = in.i64();
-  job.last_error = in.str();
+  job_fields(in, job);
   if (!store::get_payload_tail(in, &job.payload)) return std::nullopt;
   return job;
 }

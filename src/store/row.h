@@ -13,10 +13,20 @@
 //   (2) RowReader never reads past its input and never throws: a truncated
 //       or malformed row makes ok() false and yields zero values; callers
 //       check ok() and done() once at the end.
+//   (3) A row type's fields are listed once, in a template run by both
+//       RowWriter (encode, on a const row) and RowReader (decode): field(),
+//       list(), optional() and enumeration() have the same names on both, so
+//       the two directions cannot drift apart. Signed integers are zigzag
+//       varints, unsigned ones plain varints, a list is its count then its
+//       elements, an optional a flag then its fields.
 #pragma once
+#include <concepts>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include "store/env.h"
 
@@ -47,6 +57,29 @@ class RowWriter {
   }
   void bytes_raw(std::string_view s) { out_.append(s); }  // the rest of the row, unprefixed
   std::string take() { return std::move(out_); }
+
+  // Field lists (invariant 3).
+  void field(const std::string& s) { str(s); }
+  void field(bool b) { boolean(b); }
+  template <std::integral T>
+  void field(T v) {
+    if constexpr (std::is_signed_v<T>) i64(v);
+    else u64(v);
+  }
+  template <class E>
+  void enumeration(E e, E /*last*/) {
+    i64(static_cast<int64_t>(e));
+  }
+  template <class T, class Each>
+  void list(const std::vector<T>& v, Each&& each) {
+    u64(v.size());
+    for (const T& x : v) each(*this, x);
+  }
+  template <class T, class Each>
+  void optional(const std::optional<T>& o, Each&& each) {
+    boolean(o.has_value());
+    if (o) each(*this, *o);
+  }
 
  private:
   std::string out_;
@@ -101,6 +134,34 @@ class RowReader {
     pos_ = in_.size();
     return r;
   }
+  // Field lists (invariant 3).
+  void field(std::string& s) { s = str(); }
+  void field(bool& b) { b = boolean(); }
+  template <std::integral T>
+  void field(T& v) {
+    if constexpr (std::is_signed_v<T>) v = static_cast<T>(i64());
+    else v = static_cast<T>(u64());
+  }
+  // An enumeration with values 0..last; anything else fails the row.
+  template <class E>
+  void enumeration(E& e, E last) {
+    const int64_t v = i64();
+    if (v < 0 || v > static_cast<int64_t>(last)) fail();
+    e = ok_ ? static_cast<E>(v) : E{};
+  }
+  template <class T, class Each>
+  void list(std::vector<T>& v, Each&& each) {
+    const uint64_t n = count();
+    v.clear();
+    v.reserve(n);
+    for (uint64_t i = 0; i < n && ok_; ++i) each(*this, v.emplace_back());
+  }
+  template <class T, class Each>
+  void optional(std::optional<T>& o, Each&& each) {
+    o.reset();
+    if (boolean()) each(*this, o.emplace());
+  }
+
   bool ok() const { return ok_; }
   // Every byte consumed and nothing malformed.
   bool done() const { return ok_ && pos_ == in_.size(); }
