@@ -246,15 +246,33 @@ GroupCommitResult group_commit_async(const std::string& dir, int in_flight, doub
   return result_between(before, after, elapsed, std::move(measured));
 }
 
+// Several measurements of one kind, summed over the rounds of headline().
+struct Totals {
+  double mutations = 0, seconds = 0, batches = 0, commit_ms = 0, p50_sum = 0, p99_max = 0;
+  int rounds = 0;
+  void add(const GroupCommitResult& r) {
+    mutations += static_cast<double>(r.mutations);
+    seconds += r.elapsed_s;
+    batches += static_cast<double>(r.batches);
+    commit_ms += r.commit_ms_total;
+    p50_sum += r.p50_ms;
+    p99_max = std::max(p99_max, r.p99_ms);
+    ++rounds;
+  }
+  double per_second() const { return seconds > 0 ? mutations / seconds : 0; }
+  double avg_batch() const { return batches > 0 ? mutations / batches : 0; }
+  double commit_ms_per_batch() const { return batches > 0 ? commit_ms / batches : 0; }
+  double p50_avg() const { return rounds > 0 ? p50_sum / rounds : 0; }
+};
+
 // (a) and (b) at 64 clients, interleaved in short slices so that both see the
 // same disk: on a shared machine the fsync time drifts by several times
 // within seconds, which would make a ratio of two separate runs meaningless.
 void headline(Figures& figures, double seconds) {
   constexpr int kRounds = 4, kClients = 64, kInFlight = 1024;
   const double slice = seconds / 2;
-  double lmdb_records = 0, lmdb_time = 0, gc_mutations = 0, gc_time = 0, gc_batches = 0, gc_commit_ms = 0;
-  double p50_sum = 0, p99_max = 0, same_records = 0, same_time = 0;
-  double sat_mutations = 0, sat_time = 0, sat_batches = 0, sat_p99_max = 0;
+  double lmdb_records = 0, lmdb_time = 0, same_records = 0, same_time = 0;
+  Totals gc, sat;  // (b) and (e)
   for (int round = 0; round < kRounds; ++round) {
     {
       TempDir dir("lmdb_limit");
@@ -263,12 +281,7 @@ void headline(Figures& figures, double seconds) {
     }
     TempDir dir("group_commit");
     GroupCommitResult r = group_commit(dir.path, kClients, slice);
-    gc_mutations += static_cast<double>(r.mutations);
-    gc_time += r.elapsed_s;
-    gc_batches += static_cast<double>(r.batches);
-    gc_commit_ms += r.commit_ms_total;
-    p50_sum += r.p50_ms;
-    p99_max = std::max(p99_max, r.p99_ms);
+    gc.add(r);
     {
       // LMDB alone writing the same records in commits of the size the Writer made
       TempDir same("lmdb_same_batches");
@@ -277,17 +290,14 @@ void headline(Figures& figures, double seconds) {
       same_time += slice;
     }
     {
-      TempDir sat("group_commit_saturated");
-      GroupCommitResult e = group_commit_async(sat.path, kInFlight, slice);
-      sat_mutations += static_cast<double>(e.mutations);
-      sat_time += e.elapsed_s;
-      sat_batches += static_cast<double>(e.batches);
-      sat_p99_max = std::max(sat_p99_max, e.p99_ms);
+      TempDir dir_sat("group_commit_saturated");
+      sat.add(group_commit_async(dir_sat.path, kInFlight, slice));
     }
   }
-  const double lmdb_limit = lmdb_records / lmdb_time, group = gc_mutations / gc_time;
-  const double avg_batch = gc_batches > 0 ? gc_mutations / gc_batches : 0;
-  const double commit_ms = gc_batches > 0 ? gc_commit_ms / gc_batches : 0;
+  const double lmdb_limit = lmdb_records / lmdb_time, group = gc.per_second();
+  const double avg_batch = gc.avg_batch();
+  const double commit_ms = gc.commit_ms_per_batch();
+  const double p99_max = gc.p99_max;
   const double txn_ms = lmdb_limit > 0 ? 1000.0 * 1000.0 / lmdb_limit : 0;
   // Little's law: at most kClients requests are in flight, each waits >= one commit.
   const double bound = commit_ms > 0 ? kClients * 1000.0 / commit_ms : 0;
@@ -295,17 +305,16 @@ void headline(Figures& figures, double seconds) {
       fmt("%.0f records/s", lmdb_limit) + fmt("  (%.2f ms per txn)", txn_ms));
   row("(b) writer", "64 closed-loop clients, 1 record per mutation, fsync on",
       fmt("%.0f mutations/s", group) + fmt("  avg batch %.1f", avg_batch) + fmt("  commit %.2f ms", commit_ms) +
-          fmt("  p50 %.2f ms", p50_sum / kRounds) + fmt("  p99 %.2f ms", p99_max));
+          fmt("  p50 %.2f ms", gc.p50_avg()) + fmt("  p99 %.2f ms", p99_max));
   row("(b)/(a)", "64 clients through Writer vs LMDB batched limit", fmt("%.3f", lmdb_limit > 0 ? group / lmdb_limit : 0));
   row("(b) bound", "Little's law: 64 in flight / writer commit time", fmt("%.0f mutations/s", bound) +
       fmt("  (b) reaches %.2f of it", bound > 0 ? group / bound : 0));
   const double same_limit = same_time > 0 ? same_records / same_time : 0;
   row("(a') lmdb", "the same records in commits of (b)'s average batch (C API)", fmt("%.0f records/s", same_limit));
   row("(b)/(a')", "Writer vs LMDB doing the same commits itself", fmt("%.3f", same_limit > 0 ? group / same_limit : 0));
-  const double saturated = sat_time > 0 ? sat_mutations / sat_time : 0;
+  const double saturated = sat.per_second();
   row("(e) writer", "1,024 async clients (coroutines, one thread), fsync on",
-      fmt("%.0f mutations/s", saturated) + fmt("  avg batch %.1f", sat_batches > 0 ? sat_mutations / sat_batches : 0) +
-          fmt("  p99 %.2f ms", sat_p99_max));
+      fmt("%.0f mutations/s", saturated) + fmt("  avg batch %.1f", sat.avg_batch()) + fmt("  p99 %.2f ms", sat.p99_max));
   row("(e)/(a)", "Writer at saturation vs LMDB batched limit", fmt("%.3f", lmdb_limit > 0 ? saturated / lmdb_limit : 0));
   figures.add("lmdb_limit_records_per_s", lmdb_limit);
   figures.add("lmdb_limit_txn_ms", txn_ms);
