@@ -1,5 +1,7 @@
 #include "app/metrics.h"
 
+#include <algorithm>
+
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
@@ -155,7 +157,18 @@ void Metrics::observe_provider(const char* op, const char* outcome, double secon
   impl_->provider_duration.Add({{"op", op}}, kLatency).Observe(seconds);
 }
 
-void Metrics::observe_timer_lateness(double seconds) { impl_->lateness.Observe(seconds < 0 ? 0 : seconds); }
+void Metrics::observe_timer_lateness(double seconds, uint64_t count) {
+  if (seconds < 0) seconds = 0;
+  if (count == 1) {
+    impl_->lateness.Observe(seconds);
+    return;
+  }
+  // `count` timers equally late: one update, in the bucket Observe would pick.
+  std::vector<double> increments(kLatency.size() + 1, 0.0);
+  const auto bucket = std::lower_bound(kLatency.begin(), kLatency.end(), seconds) - kLatency.begin();
+  increments[static_cast<size_t>(bucket)] = static_cast<double>(count);
+  impl_->lateness.ObserveMultiple(increments, seconds * static_cast<double>(count));
+}
 
 std::string Metrics::text(const Json& stats) const {
   std::vector<MetricFamily> families = impl_->registry->Collect();

@@ -35,7 +35,8 @@ class Metrics {
   // op: "recharge", "query_recharge", "query_payment", "close_payment", "refund";
   // outcome: "ok", "retryable", "unknown".
   void observe_provider(const char* op, const char* outcome, double seconds);
-  void observe_timer_lateness(double seconds);
+  // `count` timers that fired `seconds` late (one histogram update for all).
+  void observe_timer_lateness(double seconds, uint64_t count = 1);
 
   // The exposition: the registry plus families built from `stats` (the
   // /v1/stats JSON; missing keys read as 0, so a partial snapshot still

@@ -134,3 +134,26 @@ TEST_CASE("metered provider: records op and outcome, passes the answer through",
   CHECK(s.at(R"(orderd_provider_calls_total{op="query_recharge",outcome="unknown"})") == 1);
   CHECK(s.at(R"(orderd_provider_call_duration_seconds_count{op="refund"})") == 1);
 }
+
+TEST_CASE("metrics: n timers equally late count as n observations, in the same buckets", "[metrics]") {
+  app::Metrics one_by_one, grouped;
+  for (int i = 0; i < 1000; ++i) one_by_one.observe_timer_lateness(0.02);
+  for (int i = 0; i < 3; ++i) one_by_one.observe_timer_lateness(0.0025);  // exactly on a bucket bound
+  one_by_one.observe_timer_lateness(-1);
+  grouped.observe_timer_lateness(0.02, 1000);
+  grouped.observe_timer_lateness(0.0025, 3);
+  grouped.observe_timer_lateness(-1, 1);
+  auto a = samples(one_by_one.text(Json::object()));
+  auto b = samples(grouped.text(Json::object()));
+  size_t compared = 0;
+  for (const auto& [name, value] : a) {
+    if (name.rfind("orderd_timer_lateness_seconds", 0) != 0) continue;
+    INFO(name);
+    REQUIRE(b.count(name) == 1);
+    CHECK(b.at(name) == Approx(value));
+    ++compared;
+  }
+  CHECK(compared > 10);  // every bucket, the sum and the count
+  CHECK(b.at(R"(orderd_timer_lateness_seconds_bucket{le="0.0025"})") == 4);
+  CHECK(b.at("orderd_timer_lateness_seconds_count") == 1004);
+}
