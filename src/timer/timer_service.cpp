@@ -78,9 +78,9 @@ struct Inbox {
   std::vector<Event> events;
   bool poked = false;
   bool stopping = false;
-  bool urgent = false;    // an event pushed since the last swap must be seen before sleep_until
-  bool sleeping = false;  // the thread waits on cv
-  TimeMs sleep_until = std::numeric_limits<TimeMs>::max();
+  static constexpr TimeMs kAwake = std::numeric_limits<TimeMs>::max();
+  bool urgent = false;  // an event pushed since the last swap must be seen before sleep_until
+  TimeMs sleep_until = kAwake;  // while the thread waits on cv: when it looks again
 
   // Under mu: records the event; true if the thread must be signalled.
   bool add(const Event& e) {
@@ -89,7 +89,7 @@ struct Inbox {
                      events.size() >= kBacklog;
     if (!now || urgent) return false;
     urgent = true;
-    return sleeping;
+    return sleep_until != kAwake;  // asleep: signal it
   }
   void push(const Event& e) {
     bool wake = false;
@@ -318,12 +318,10 @@ void TimerService::Impl::wait(TimeMs now) {
   const DurationMs sleep_ms = std::clamp<DurationMs>(wake - before, 0, kMaxSleepMs);
   std::unique_lock lock(inbox->mu);
   if (sleep_ms == 0 || inbox->stopping || inbox->poked || inbox->urgent) return;
-  inbox->sleep_until = saturating_add(before, sleep_ms);
-  inbox->sleeping = true;
+  inbox->sleep_until = std::min(saturating_add(before, sleep_ms), Inbox::kAwake - 1);
   inbox->cv.wait_for(lock, std::chrono::milliseconds(sleep_ms),
                      [&] { return inbox->stopping || inbox->poked || inbox->urgent; });
-  inbox->sleeping = false;
-  inbox->sleep_until = std::numeric_limits<TimeMs>::max();
+  inbox->sleep_until = Inbox::kAwake;
 }
 
 void TimerService::Impl::run() {
