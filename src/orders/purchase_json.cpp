@@ -112,23 +112,13 @@ void purchase_fields(IO& io, P& p) {
 }  // namespace
 
 std::string encode_purchase(const Purchase& p) {
-  store::RowWriter w;
-  purchase_fields(w, p);
-  return w.take();
+  return store::encode_fields(p, [](auto& io, auto& row) { purchase_fields(io, row); });
 }
 
 std::optional<Purchase> decode_purchase(std::string_view bytes) {
-  if (!store::is_row_format1(bytes)) {
-    auto j = store::decode(bytes);  // a row written before format 1
-    if (!j) return std::nullopt;
-    return purchase_from_storage(*j);
-  }
-  store::RowReader in(bytes);
-  in.tag();
-  Purchase p;
-  purchase_fields(in, p);
-  if (!in.done()) return std::nullopt;
-  return p;
+  return store::decode_fields<Purchase>(
+      bytes, [](auto& io, auto& row) { purchase_fields(io, row); },
+      [](const Json& j) { return purchase_from_storage(j); });
 }
 
 Json to_api(const Purchase& p) {

@@ -78,23 +78,12 @@ void recharge_fields(IO& io, R& r) {
 }  // namespace
 
 std::string encode_recharge(const Recharge& r) {
-  store::RowWriter w;
-  recharge_fields(w, r);
-  return w.take();
+  return store::encode_fields(r, [](auto& io, auto& row) { recharge_fields(io, row); });
 }
 
 std::optional<Recharge> decode_recharge(std::string_view bytes) {
-  if (!store::is_row_format1(bytes)) {
-    auto j = store::decode(bytes);  // a row written before format 1
-    if (!j) return std::nullopt;
-    return from_storage(*j);
-  }
-  store::RowReader in(bytes);
-  in.tag();
-  Recharge r;
-  recharge_fields(in, r);
-  if (!in.done()) return std::nullopt;
-  return r;
+  return store::decode_fields<Recharge>(
+      bytes, [](auto& io, auto& row) { recharge_fields(io, row); }, [](const Json& j) { return from_storage(j); });
 }
 
 Json to_api(const Recharge& r) {

@@ -177,6 +177,32 @@ class RowReader {
   bool ok_ = true;
 };
 
+// A row type's codec from its field list `fields(io, row)` (invariant 3).
+template <class Row, class Fields>
+std::string encode_fields(const Row& row, Fields&& fields) {
+  RowWriter w;
+  fields(w, row);
+  return w.take();
+}
+
+// Decodes a format-1 row with `fields`, or hands a legacy MessagePack row
+// (invariant 1) to from_legacy(json). nullopt for a cut, extended or
+// malformed row.
+template <class Row, class Fields, class FromLegacy>
+std::optional<Row> decode_fields(std::string_view bytes, Fields&& fields, FromLegacy&& from_legacy) {
+  if (!is_row_format1(bytes)) {
+    auto j = decode(bytes);  // a row written before format 1
+    if (!j) return std::nullopt;
+    return from_legacy(*j);
+  }
+  RowReader in(bytes);
+  in.tag();
+  Row row;
+  fields(in, row);
+  if (!in.done()) return std::nullopt;
+  return row;
+}
+
 // A free-form JSON payload at the end of a row: a flag, then MessagePack;
 // just the flag for the usual {}. (jobs and timers)
 inline void put_payload_tail(RowWriter& w, const Json& payload) {
