@@ -16,6 +16,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <functional>
+#include <string_view>
 
 namespace orderd::http {
 
@@ -39,10 +41,16 @@ size_t Waiters::size() const {
   return count_;
 }
 
+namespace {
+uint64_t key_hash(const std::string& key) { return std::hash<std::string_view>{}(key); }
+}  // namespace
+
 bool Waiters::woken_since_locked(const std::string& key, uint64_t seen_epoch) const {
-  if (seen_epoch < floor_) return true;  // may have been forgotten: wake conservatively
-  auto it = recent_.find(key);
-  return it != recent_.end() && it->second > seen_epoch;
+  if (epoch_ - seen_epoch > kMaxRemembered) return true;   // may have been forgotten: wake conservatively
+  const uint64_t h = key_hash(key);
+  for (uint64_t e = seen_epoch + 1; e <= epoch_; ++e)
+    if (ring_[e % kMaxRemembered] == h) return true;  // invariant 2: a collision only wakes early
+  return false;
 }
 
 void Waiters::remove_locked(const std::string& key, const Waiter* waiter) {
@@ -94,11 +102,8 @@ void Waiters::wake(const std::string& key) {
   {
     std::lock_guard lock(mu_);
     ++epoch_;
-    if (recent_.size() >= kMaxRemembered && recent_.find(key) == recent_.end()) {
-      recent_.clear();  // invariant 2: forget, and wake conservatively below the floor
-      floor_ = epoch_ - 1;
-    }
-    recent_[key] = epoch_;
+    ring_[epoch_ % kMaxRemembered] = key_hash(key);  // invariant 1
+    if (waiting_.empty()) return;
     auto it = waiting_.find(key);
     if (it == waiting_.end()) return;
     for (auto& weak : it->second) {

@@ -21,13 +21,17 @@
 //   wait() sees a wake of `id` newer than `seen` and returns true at once.
 //
 // Invariants:
-//   (1) epoch_ increases by one per wake(); recent_[key] is the epoch of the
-//       key's latest wake still remembered.
+//   (1) epoch_ increases by one per wake(); ring_[e % kMaxRemembered] holds
+//       the hash of the key woken at epoch e, for the last kMaxRemembered
+//       epochs.
 //   (2) A wake of key at epoch e > seen is never lost for wait(key, seen):
-//       either recent_[key] == e' >= e, or it was forgotten when recent_
-//       was cleared, and then seen < floor_, which wakes conservatively.
-//       Forgetting costs at most a spurious early return (true), never a
-//       lost one; recent_ holds at most kMaxRemembered keys.
+//       if epoch_ - seen <= kMaxRemembered, every wake after `seen` is still
+//       in the ring and the one of `key` matches its hash; otherwise some may
+//       have been overwritten and wait() wakes conservatively. A forgotten
+//       wake or a hash collision costs at most a spurious early return
+//       (true), never a lost one: callers re-read their state and wait again.
+//       wake() allocates nothing and never stalls to forget (the writer
+//       thread calls it for every order change).
 //   (3) A waiter completes exactly once: with true if wake() marked it under
 //       the mutex, else with false when its timer fires.
 #pragma once
@@ -45,7 +49,7 @@ namespace orderd::http {
 
 class Waiters {
  public:
-  static constexpr size_t kMaxRemembered = 65'536;
+  static constexpr size_t kMaxRemembered = 16'384;  // wakes; a power of two
 
   Waiters() = default;
   ~Waiters();
@@ -75,8 +79,7 @@ class Waiters {
 
   mutable std::mutex mu_;
   uint64_t epoch_ = 0;                                // guarded by mu_
-  uint64_t floor_ = 0;                                // wakes at epochs <= floor_ may be forgotten
-  std::unordered_map<std::string, uint64_t> recent_;  // key → epoch of its latest wake
+  std::vector<uint64_t> ring_ = std::vector<uint64_t>(kMaxRemembered);  // invariant 1, guarded by mu_
   std::unordered_map<std::string, std::vector<std::weak_ptr<Waiter>>> waiting_;
   size_t count_ = 0;                                  // suspended waiters
 };

@@ -109,10 +109,26 @@ TEST_CASE("waiters: forgetting old wakes errs toward an early true", "[http]") {
   auto f = start_wait(threads, waiters, "old", seen, 10'000);
   REQUIRE(ready_within(f, 2s));
   CHECK(f.get());
-  // A fresh epoch is above the floor again: no spurious wake.
+  // A fresh epoch has every later wake in the ring again: no spurious wake.
   auto g = start_wait(threads, waiters, "old", waiters.epoch(), 30);
   REQUIRE(ready_within(g, 5s));
   CHECK_FALSE(g.get());
+}
+
+TEST_CASE("waiters: a wake is remembered across as many later wakes as the ring holds", "[http]") {
+  IoThreads threads;
+  Waiters waiters;
+  const uint64_t seen = waiters.epoch();
+  waiters.wake("rc_target");
+  // The ring still holds the target's wake after kMaxRemembered - 1 others.
+  for (size_t i = 0; i + 1 < Waiters::kMaxRemembered; ++i) waiters.wake("rc_" + std::to_string(i));
+  auto found = start_wait(threads, waiters, "rc_target", seen, 10'000);
+  REQUIRE(ready_within(found, 2s));
+  CHECK(found.get());
+  // A key not woken since `seen` times out, although the ring is full.
+  auto absent = start_wait(threads, waiters, "rc_never", seen, 30);
+  REQUIRE(ready_within(absent, 5s));
+  CHECK_FALSE(absent.get());
 }
 
 TEST_CASE("waiters: two-argument wait works for a wake after it started", "[http]") {
