@@ -5,6 +5,10 @@
 //
 // usage: recharge_bench ORDERD_EXE [seconds=10] [connections=64]
 // Prints a table and a final `key=value` line. Loopback only, bounded time.
+// For comparing builds: ORDERD_BENCH_OPEN_RATE=N runs the open loop at N
+// creates/s instead of half the maximum; ORDERD_BENCH_LATENCY_DUMP=FILE
+// writes the open loop's "start_s latency_ms" pairs, to see whether slow
+// creates come in stalls or spread out.
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -32,6 +37,8 @@ namespace {
 struct Run {
   std::mutex mu;
   std::vector<double> lat_ms;
+  std::vector<std::pair<double, double>> timeline;  // (start s since epoch of run, latency ms)
+  Clock::time_point epoch = Clock::now();
   std::atomic<uint64_t> created{0}, errors{0};
 };
 
@@ -47,6 +54,7 @@ asio::awaitable<void> create_one(LeanPool& pool, Run& run, int i) {
     run.created++;
     std::lock_guard lock(run.mu);
     run.lat_ms.push_back(ms);
+    run.timeline.emplace_back(std::chrono::duration<double>(t0 - run.epoch).count(), ms);
   } else {
     run.errors++;
   }
@@ -123,7 +131,10 @@ int main(int argc, char** argv) {
 
   // Phase 2: half the maximum create rate, open loop.
   Run half_run;
-  const double half = create_rate / 2;
+  // ORDERD_BENCH_OPEN_RATE=N replaces half the maximum by a fixed rate, so
+  // two builds can be compared under the same offered load.
+  const char* fixed_rate = std::getenv("ORDERD_BENCH_OPEN_RATE");
+  const double half = fixed_rate && std::atof(fixed_rate) > 0 ? std::atof(fixed_rate) : create_rate / 2;
   auto end2 = Clock::now() + std::chrono::seconds(seconds);
   LoadPhase half_phase(io, pool, end2);
   half_phase.enter();
@@ -132,6 +143,12 @@ int main(int argc, char** argv) {
   io.run();
 
   stop_server(srv);
+  if (const char* dump = std::getenv("ORDERD_BENCH_LATENCY_DUMP")) {
+    if (FILE* f = std::fopen(dump, "w")) {
+      for (auto [t, ms] : half_run.timeline) std::fprintf(f, "%.6f %.3f\n", t, ms);
+      std::fclose(f);
+    }
+  }
   std::printf("%-44s %12s\n", "recharge flow (orderd, sim latency 0, fsync on)", "value");
   std::printf("%-44s %12.0f\n", "creates/s (closed loop, max)", create_rate);
   std::printf("%-44s %12.0f\n", "orders/s created -> succeeded (end to end)", e2e_rate);
