@@ -14,6 +14,13 @@
 #             per-message-TTL + dead-letter delay queue (rate, memory)
 #   redis     the same flow on Redis lists (appendfsync always) and a 1M
 #             sorted-set delay queue (rate, memory)
+#   rounds    ORDERD_BENCH_ROUNDS (default 2) more runs of the three flows
+#             back to back (orderd, RabbitMQ, Redis; ORDERD_BENCH_ROUND_S
+#             seconds each, default 5), with the servers above still up. This
+#             machine's speed drifts by up to 2x within minutes, so one run
+#             per flow minutes apart can make either side look better: the
+#             summary's ratios come from the medians over every run of each
+#             flow, and it lists each round's own ratios.
 # Each section prints its table and ends with one line of key=value figures.
 # Knobs: ORDERD_BENCH_SECONDS (per measurement, default 2),
 #        ORDERD_BENCH_TIMERS (default 10000000), ORDERD_BENCH_TIMER_INSERT_S (300),
@@ -21,7 +28,7 @@
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
-SECTIONS=${BENCH_SECTIONS-"engine recharge purchase rabbitmq redis"}
+SECTIONS=${BENCH_SECTIONS-"engine recharge purchase rabbitmq redis rounds"}
 
 section() { printf '\n== %s ==\n' "$1"; }
 
@@ -114,6 +121,34 @@ run_redis() {
   echo "redis_used_memory_bytes=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')"
 }
 
+# Interleaved runs of the three flows; each prints round_<flow>_orders_per_s=.
+run_rounds() {
+  local rounds=${ORDERD_BENCH_ROUNDS:-2} secs=${ORDERD_BENCH_ROUND_S:-5} r o q d
+  section "rounds: the three flows back to back, $rounds more times"
+  for r in $(seq 1 "$rounds"); do
+    o=$("$BUILD_DIR/recharge_bench" "$BUILD_DIR/orderd" "$secs" 64 | grep -o 'recharge_orders_per_s=[0-9.]*' | cut -d= -f2) || true || true
+    q=""; d=""
+    if [[ -d "$MQ_TMP/rmq" ]]; then
+      q=$("$BUILD_DIR/mq_bench" rabbitmq "$RMQ_PORT" "$secs" 64 | grep -o 'rabbitmq_orders_per_s=[0-9.]*' | cut -d= -f2) || true
+    fi
+    if [[ -f "$MQ_TMP/redis.pid" ]]; then
+      d=$("$BUILD_DIR/mq_bench" redis "${REDIS_PORT:-6399}" "$secs" 64 | grep -o 'redis_orders_per_s=[0-9.]*' | cut -d= -f2) || true
+    fi
+    echo "round $r: round_orderd_orders_per_s=${o:-} round_rabbitmq_orders_per_s=${q:-} round_redis_orders_per_s=${d:-}" \
+         "(vs RabbitMQ $(ratio "$o" "$q"), vs Redis $(ratio "$o" "$d"))"
+  done
+}
+
+fig() { { grep -o "\b$1=[0-9.e+-]*" "$OUT" || true; } | tail -1 | cut -d= -f2; }
+ratio() { if [[ -n "$1" && -n "$2" ]]; then awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; fi; }
+# The median of every value printed for key $1 and for round_$2 (the first
+# run of a flow and its rounds).
+median() {
+  { grep -oE "\b($1|round_$2)=[0-9.]+" "$OUT" || true; } | cut -d= -f2 | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR) printf "%.0f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+all_values() { { grep -oE "\b($1|round_$2)=[0-9.]+" "$OUT" || true; } | cut -d= -f2 | paste -sd' ' -; }
+
 OUT=$(mktemp /tmp/orderd-bench-out-XXXXXX)
 for s in $SECTIONS; do
   case "$s" in
@@ -122,17 +157,20 @@ for s in $SECTIONS; do
     purchase) run_purchase ;;
     rabbitmq) run_rabbitmq ;;
     redis) run_redis ;;
+    rounds) run_rounds ;;
     *) echo "unknown section: $s" >&2; exit 2 ;;
   esac 2>&1 | tee -a "$OUT"
 done
 
 # The summary: every key=value figure printed above, and the ratios.
-fig() { { grep -o "\b$1=[0-9.e+-]*" "$OUT" || true; } | tail -1 | cut -d= -f2; }
-ratio() { if [[ -n "$1" && -n "$2" ]]; then awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; fi; }
 kib() { local v; v=$(fig "$1"); echo $(( ${v:-0} / 1024 )); }
-ORDERD=$(fig recharge_orders_per_s); RMQ=$(fig rabbitmq_orders_per_s); RDS=$(fig redis_orders_per_s)
+ORDERD=$(median recharge_orders_per_s orderd_orders_per_s); RMQ=$(median rabbitmq_orders_per_s rabbitmq_orders_per_s)
+RDS=$(median redis_orders_per_s redis_orders_per_s)
 printf '\n== summary ==\n'
-printf '%-58s %s\n' "recharge flow orders/s: orderd / RabbitMQ / Redis" "${ORDERD:-?} / ${RMQ:-?} / ${RDS:-?}"
+printf '%-58s %s\n' "recharge flow orders/s, median: orderd / RabbitMQ / Redis" "${ORDERD:-?} / ${RMQ:-?} / ${RDS:-?}"
+printf '%-58s %s\n' "  every run: orderd" "$(all_values recharge_orders_per_s orderd_orders_per_s)"
+printf '%-58s %s\n' "  every run: RabbitMQ" "$(all_values rabbitmq_orders_per_s rabbitmq_orders_per_s)"
+printf '%-58s %s\n' "  every run: Redis" "$(all_values redis_orders_per_s redis_orders_per_s)"
 printf '%-58s %s\n' "purchase flow orders/s (create -> pay -> completed)" "$(fig purchase_orders_per_s)"
 printf '%-58s %s / %s / %s\n' "delay queue 1M: insert/s orderd timers / RabbitMQ TTL+DLX / Redis ZSET" \
   "$(fig timer_insert_per_s)" "$(fig rabbitmq_delay_publish_per_s)" "$(fig redis_delay_insert_per_s)"
