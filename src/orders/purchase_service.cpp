@@ -40,7 +40,9 @@ std::string refund_id_for(const std::string& order_id, const std::string& paymen
 
 PurchaseService::PurchaseService(Context& ctx, provider::Provider& provider, WebhookSender webhook,
                                  PurchaseServiceSettings settings, uint64_t seed)
-    : ctx_(ctx), provider_(provider), webhook_(std::move(webhook)), settings_(settings), rng_(seed) {}
+    : ctx_(ctx), provider_(provider), webhook_(std::move(webhook)), settings_(settings), rng_(seed) {
+  status_counts_.load(store::ReadTxn(ctx_.writer.env()), "order_status");
+}
 
 uint64_t PurchaseService::random() {
   std::lock_guard lock(rng_mu_);
@@ -65,6 +67,9 @@ Status PurchaseService::save(store::WriteTxn& txn, Purchase& p, const std::strin
                                      : p.status == "refunded"  ? &counters_.refunded
                                                                : nullptr;
     if (counter) txn.after_commit([counter] { (*counter)++; });
+    txn.after_commit([c = &status_counts_, from = status_counts_.slot(old_status), to = status_counts_.slot(p.status)] {
+      c->moved(from, to);
+    });
   }
   for (size_t i = old_payments; i < p.payments.size(); ++i) {
     st = txn.put(txn.table("payments"), p.payments[i].payment_id, p.id);
@@ -230,11 +235,5 @@ ListPage PurchaseService::list(const std::string& status, size_t limit, const st
                      });
 }
 
-std::map<std::string, uint64_t> PurchaseService::count_by_status() const {
-  store::ReadTxn txn(ctx_.writer.env());
-  return orders::count_by_status(txn, "order_status",
-                                 {"pending_payment", "closing", "closed", "paid", "completed", "refund_pending",
-                                  "refunded"});
-}
 
 }  // namespace orderd::orders

@@ -42,7 +42,9 @@ std::optional<Recharge> load_recharge(const store::Txn& txn, const std::string& 
 
 RechargeService::RechargeService(Context& ctx, provider::Provider& provider, WebhookSender webhook,
                                  RechargeSettings settings, uint64_t seed)
-    : ctx_(ctx), provider_(provider), webhook_(std::move(webhook)), settings_(settings), rng_(seed) {}
+    : ctx_(ctx), provider_(provider), webhook_(std::move(webhook)), settings_(settings), rng_(seed) {
+  status_counts_.load(store::ReadTxn(ctx_.writer.env()), "rc_status");
+}
 
 uint64_t RechargeService::random() {
   std::lock_guard lock(rng_mu_);
@@ -61,6 +63,9 @@ Status RechargeService::save(store::WriteTxn& txn, const Recharge& r, const std:
     st = txn.put(idx, store::pair_key(r.status, r.id), "");
     if (!st) return st;
     count_transition(txn, old_status, r);
+    txn.after_commit([c = &status_counts_, from = status_counts_.slot(old_status), to = status_counts_.slot(r.status)] {
+      c->moved(from, to);
+    });
   }
   if (ctx_.on_change) {
     auto notify = ctx_.on_change;
@@ -139,11 +144,6 @@ ListPage RechargeService::list(const std::string& status, size_t limit, const st
                        if (!r) return std::nullopt;
                        return to_api(*r);
                      });
-}
-
-std::map<std::string, uint64_t> RechargeService::count_by_status() const {
-  store::ReadTxn txn(ctx_.writer.env());
-  return orders::count_by_status(txn, "rc_status", {"queued", "processing", "succeeded", "failed", "timed_out"});
 }
 
 void RechargeService::register_jobs(queue::Runner& runner) {

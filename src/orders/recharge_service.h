@@ -24,6 +24,7 @@
 #include "orders/context.h"
 #include "orders/listing.h"
 #include "orders/recharge.h"
+#include "orders/status_counts.h"
 #include "provider/provider.h"
 #include "queue/runner.h"
 
@@ -57,8 +58,9 @@ class RechargeService {
   std::optional<Recharge> get(const std::string& id) const;
   // Newest first. status "" = all. after = id to continue after ("" = start).
   ListPage list(const std::string& status, size_t limit, const std::string& after) const;
-  // Orders by status (for the status page).
-  std::map<std::string, uint64_t> count_by_status() const;
+  // Orders by status (for the status page and the gauges): O(1), see
+  // status_counts.h.
+  std::map<std::string, uint64_t> count_by_status() const { return status_counts_.snapshot(); }
 
   // Wires the job handlers (rc_attempt, rc_query, rc_webhook) into the runner.
   void register_jobs(queue::Runner& runner);
@@ -85,6 +87,7 @@ class RechargeService {
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
   RechargeCounters counters_;
+  StatusCounts status_counts_{"queued", "processing", "succeeded", "failed", "timed_out"};
 };
 
 std::optional<Recharge> load_recharge(const store::Txn& txn, const std::string& id);

@@ -311,6 +311,15 @@ class Sim {
     }
     for (const auto& s : orders::all_skus(txn))
       if (auto v = orders::stock_violation(s)) fail("sku " + s.sku + ": " + *v);
+    // The services' in-memory status counts (status_counts.h) against a walk
+    // of the status indexes: every committed change moved them, nothing else.
+    if (n_->recharges->count_by_status() !=
+        orders::count_by_status(txn, "rc_status", {"queued", "processing", "succeeded", "failed", "timed_out"}))
+      fail("recharge status counts differ from the rc_status index");
+    if (n_->purchases->count_by_status() !=
+        orders::count_by_status(txn, "order_status",
+                                {"pending_payment", "closing", "closed", "paid", "completed", "refund_pending", "refunded"}))
+      fail("purchase status counts differ from the order_status index");
   }
 
   bool quiet() {
