@@ -130,7 +130,7 @@ run_rounds() {
   local rounds=${ORDERD_BENCH_ROUNDS:-2} secs=${ORDERD_BENCH_ROUND_S:-5} r o q d
   section "rounds: the three flows back to back, $rounds more times"
   for r in $(seq 1 "$rounds"); do
-    o=$("$BUILD_DIR/recharge_bench" "$BUILD_DIR/orderd" "$secs" 64 | grep -o 'recharge_orders_per_s=[0-9.]*' | cut -d= -f2) || true || true
+    o=$("$BUILD_DIR/recharge_bench" "$BUILD_DIR/orderd" "$secs" 64 | grep -o 'recharge_orders_per_s=[0-9.]*' | cut -d= -f2) || true
     q=""; d=""
     if [[ -d "$MQ_TMP/rmq" ]]; then
       q=$("$BUILD_DIR/mq_bench" rabbitmq "$RMQ_PORT" "$secs" 64 | grep -o 'rabbitmq_orders_per_s=[0-9.]*' | cut -d= -f2) || true

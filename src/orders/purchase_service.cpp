@@ -235,5 +235,4 @@ ListPage PurchaseService::list(const std::string& status, size_t limit, const st
                      });
 }
 
-
 }  // namespace orderd::orders
