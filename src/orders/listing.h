@@ -52,8 +52,8 @@ ListPage list_newest(const store::Txn& txn, const char* primary, const char* ind
 }
 
 // Rows of `index` per status; every name in `statuses` is present (0 if none).
-// Walks the whole index: for checks and tests; the services answer from
-// their StatusCounts (status_counts.h).
+// Walks the whole index: StatusCounts (status_counts.h) runs it once when a
+// service is built and keeps the counts from then on; tests compare with it.
 inline std::map<std::string, uint64_t> count_by_status(const store::Txn& txn, const char* index,
                                                        std::initializer_list<const char*> statuses) {
   std::map<std::string, uint64_t> counts;

@@ -63,9 +63,6 @@ Status RechargeService::save(store::WriteTxn& txn, const Recharge& r, const std:
     st = txn.put(idx, store::pair_key(r.status, r.id), "");
     if (!st) return st;
     count_transition(txn, old_status, r);
-    txn.after_commit([c = &status_counts_, from = status_counts_.slot(old_status), to = status_counts_.slot(r.status)] {
-      c->moved(from, to);
-    });
   }
   if (ctx_.on_change) {
     auto notify = ctx_.on_change;
@@ -82,6 +79,10 @@ void RechargeService::count_transition(store::WriteTxn& txn, const std::string& 
   else if (r.status == "failed") counter = &c->failed;
   else if (r.status == "timed_out") counter = &c->timed_out;
   if (counter) txn.after_commit([counter] { (*counter)++; });  // counted only if committed
+  // Two small actions rather than one: each capture fits std::function's
+  // inline buffer, so neither allocates on the writer thread.
+  txn.after_commit([counts = &status_counts_, from_slot = status_counts_.slot(from),
+                    to_slot = status_counts_.slot(r.status)] { counts->moved(from_slot, to_slot); });
 }
 
 Status RechargeService::update(store::WriteTxn& txn, const std::string& id, const Decide& decide) {

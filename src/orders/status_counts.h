@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "orders/listing.h"
 #include "store/env.h"
 
 namespace orderd::orders {
@@ -35,17 +36,15 @@ class StatusCounts {
     for (size_t i = 0; i < names_.size(); ++i) counts_[i] = 0;
   }
 
-  // Counts the keys of `index` ("status\0id") in `txn`'s snapshot. Statuses
-  // not in the list (none today) are reported as loaded and never move.
+  // Counts the keys of `index` ("status\0id") in `txn`'s snapshot
+  // (orders::count_by_status). Statuses not in the list (none today) are
+  // reported as loaded and never move.
   void load(const store::Txn& txn, const char* index) {
     for (size_t i = 0; i < names_.size(); ++i) counts_[i] = 0;
     unknown_.clear();
-    auto c = txn.cursor(txn.table(index));
-    for (bool ok = c.first(); ok; ok = c.next()) {
-      auto key = c.key();
-      auto status = key.substr(0, key.find('\0'));
-      if (int s = slot(status); s >= 0) counts_[s].fetch_add(1, std::memory_order_relaxed);
-      else unknown_[std::string(status)]++;
+    for (const auto& [status, n] : count_by_status(txn, index, {})) {
+      if (int s = slot(status); s >= 0) counts_[s] = static_cast<int64_t>(n);
+      else unknown_[status] = n;
     }
   }
 

@@ -89,6 +89,54 @@ class Metrics(unittest.TestCase):
         self.assertEqual(buckets[-1][1], value(s, "orderd_commit_duration_seconds_count"))
         self.ok = True
 
+    def test_stats_by_status_follows_changes_and_survives_kill9(self):
+        # /v1/stats counts orders per status in memory (src/orders/status_counts.h):
+        # loaded from the status index at start, moved by each committed change.
+        # They must agree with the lists, also after a kill -9 and a restart.
+        base = self.srv.base
+
+        def by_status():
+            st = call("GET", base + "/v1/stats")[1]
+            return st["recharges"]["by_status"], st["purchases"]["by_status"]
+
+        def listed(path, status):
+            c, body, _ = call("GET", f"{base}{path}?status={status}&limit=100")
+            self.assertEqual(c, 200)
+            return len(body["items"])
+
+        def check_against_lists():
+            rc, po = by_status()
+            for status, n in rc.items():
+                self.assertEqual(n, listed("/v1/recharges", status), status)
+            for status, n in po.items():
+                self.assertEqual(n, listed("/v1/orders", status), status)
+            return rc, po
+
+        ids = [call("POST", base + "/v1/recharges", {"account": f"1390000{i}", "amount": 100})[1]["id"] for i in range(4)]
+        ids.append(call("POST", base + "/v1/recharges", {"account": "invalid-y", "amount": 100})[1]["id"])
+        for oid in ids:
+            wait_until(lambda: call("GET", f"{base}/v1/recharges/{oid}")[1]["status"] in ("succeeded", "failed"), 10)
+        call("PUT", base + "/v1/skus/s1", {"stock": 10, "price": 200})
+        paid = call("POST", base + "/v1/orders", {"user": "u", "items": [{"sku": "s1", "qty": 1}]})[1]
+        unpaid = call("POST", base + "/v1/orders", {"user": "u", "items": [{"sku": "s1", "qty": 1}]})[1]
+        call("POST", base + "/v1/orders", {"user": "u", "items": [{"sku": "s1", "qty": 1}]})
+        call("POST", f"{base}/v1/sim/pay/{paid['id']}", {})
+        wait_until(lambda: call("GET", f"{base}/v1/orders/{paid['id']}")[1]["status"] == "completed", 10)
+        self.assertEqual(call("POST", f"{base}/v1/orders/{unpaid['id']}/cancel")[0], 202)
+        wait_until(lambda: call("GET", f"{base}/v1/orders/{unpaid['id']}")[1]["status"] == "closed", 10)
+
+        rc, po = check_against_lists()
+        self.assertEqual((rc["succeeded"], rc["failed"], rc["queued"], rc["processing"]), (4, 1, 0, 0))
+        self.assertEqual((po["completed"], po["closed"], po["pending_payment"]), (1, 1, 1))
+
+        self.srv.kill9()
+        self.srv.start()
+        self.assertEqual(by_status(), (rc, po))  # rebuilt from the index, not from counters since start
+        oid = call("POST", base + "/v1/recharges", {"account": "13900009", "amount": 100})[1]["id"]
+        wait_until(lambda: call("GET", f"{base}/v1/recharges/{oid}")[1]["status"] == "succeeded", 10)
+        self.assertEqual(check_against_lists()[0]["succeeded"], 5)
+        self.ok = True
+
 
 if __name__ == "__main__":
     unittest.main()
