@@ -82,9 +82,13 @@ struct App::Impl {
   queue::ReadyQueue ready;
   std::unique_ptr<queue::JobStore> jobs;
   Metrics metrics;
-  asio::io_context worker_io;
-  asio::io_context http_io;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> worker_guard, http_guard;
+  asio::io_context worker_io{1};
+  // One loop per HTTP thread (concurrency hint 1): a connection lives on one
+  // thread, so sessions need no strand and a commit's completion wakes only
+  // that thread.
+  std::vector<std::unique_ptr<asio::io_context>> http_loops;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> worker_guard;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> http_guards;
   std::vector<std::thread> worker_threads, http_threads;
   std::unique_ptr<queue::Runner> runner;
   std::shared_ptr<provider::Provider> provider;
@@ -308,14 +312,19 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
   so.observer = [&a](const std::string& method, const std::string& route, int status, double seconds) {
     a.metrics.observe_http(method, route, status, seconds);
   };
-  a.server = std::make_unique<http::Server>(a.http_io, a.router, so);
+  std::vector<asio::io_context*> loops;
+  for (int i = 0; i < std::max(1, cfg.http_threads); ++i) {
+    a.http_loops.push_back(std::make_unique<asio::io_context>(1));
+    loops.push_back(a.http_loops.back().get());
+  }
+  a.server = std::make_unique<http::Server>(std::move(loops), a.router, so);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
 Status App::start() {
   Impl& a = *impl_;
   a.worker_guard.emplace(a.worker_io.get_executor());
-  a.http_guard.emplace(a.http_io.get_executor());
+  for (auto& loop : a.http_loops) a.http_guards.emplace_back(loop->get_executor());
   auto st = a.server->start();
   if (!st) return st;
   a.timer_service->start();
@@ -331,8 +340,8 @@ Status App::start() {
     a.sim_provider->set_notify(a.notify_secret, *sink);
   }
   asio::co_spawn(a.worker_io, a.reconciler(), asio::detached);
-  run_threads(a.worker_threads, a.worker_io, 2, "orderd-worker");
-  run_threads(a.http_threads, a.http_io, std::max(1, a.cfg.http_threads), "orderd-http");
+  run_threads(a.worker_threads, a.worker_io, 1, "orderd-worker");
+  for (auto& loop : a.http_loops) run_threads(a.http_threads, *loop, 1, "orderd-http");
   a.ready_flag = true;
   spdlog::info("orderd listening on {} (data {}, provider {})", a.cfg.listen, a.cfg.data_dir, a.cfg.provider);
   return ok_status();
@@ -354,13 +363,13 @@ int App::wait() {
   spdlog::info("draining: no new connections; finishing in-flight requests and commits");
   a.server->stop();
   a.runner->stop();
-  a.http_guard.reset();
+  a.http_guards.clear();
   a.worker_guard.reset();
   // Give in-flight requests (their commits) a moment, then stop the loops.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (a.server->connections() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  a.http_io.stop();
+  for (auto& loop : a.http_loops) loop->stop();
   a.worker_io.stop();
   for (auto& t : a.http_threads) t.join();
   for (auto& t : a.worker_threads) t.join();

@@ -103,9 +103,18 @@ struct Connection {
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-  Impl(asio::io_context& io_context, const Router& routes, ServerOptions options)
-      : io(io_context), router(routes), opts(std::move(options)), acceptor(asio::make_strand(io_context)) {}
+  Impl(std::vector<asio::io_context*> io_loops, bool single_threaded_loops, const Router& routes,
+       ServerOptions options)
+      : loops(std::move(io_loops)),
+        own_thread_per_loop(single_threaded_loops),
+        io(*loops.front()),
+        router(routes),
+        opts(std::move(options)),
+        acceptor(asio::make_strand(io)) {}
 
+  const std::vector<asio::io_context*> loops;
+  const bool own_thread_per_loop;  // each loop run by one thread: no strands needed
+  size_t next_loop = 0;            // on the acceptor's strand only
   asio::io_context& io;
   const Router& router;
   const ServerOptions opts;
@@ -118,6 +127,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::unordered_map<Connection*, std::weak_ptr<Connection>> registry;  // guarded by registry_mu
 
   asio::awaitable<void> accept_loop();
+  // Where the next connection's session runs: its own loop (one thread each),
+  // or a strand of the one shared loop.
+  asio::any_io_executor session_executor() {
+    if (!own_thread_per_loop) return asio::make_strand(io);
+    asio::io_context* loop = loops[next_loop++ % loops.size()];
+    return loop->get_executor();
+  }
   asio::awaitable<void> session(std::shared_ptr<Connection> conn, bool over_limit);
   asio::awaitable<void> serve(Connection& conn);
   asio::awaitable<beast::error_code> read_request(Connection& conn, RequestParser& parser);
@@ -133,7 +149,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 asio::awaitable<void> Server::Impl::accept_loop() {
   auto self = shared_from_this();
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::any_io_executor(asio::make_strand(io)), kTuple);
+    auto [ec, socket] = co_await acceptor.async_accept(session_executor(), kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping || !acceptor.is_open()) co_return;
       spdlog::warn("http: accept failed: {}", ec.message());
@@ -260,7 +276,10 @@ asio::awaitable<void> Server::Impl::serve(Connection& conn) {
 }
 
 Server::Server(asio::io_context& io, const Router& router, ServerOptions opts)
-    : impl_(std::make_shared<Impl>(io, router, std::move(opts))) {}
+    : impl_(std::make_shared<Impl>(std::vector<asio::io_context*>{&io}, false, router, std::move(opts))) {}
+
+Server::Server(std::vector<asio::io_context*> loops, const Router& router, ServerOptions opts)
+    : impl_(std::make_shared<Impl>(std::move(loops), true, router, std::move(opts))) {}
 
 Server::~Server() { stop(); }
 

@@ -22,6 +22,7 @@
 #pragma once
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <vector>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,6 +48,11 @@ class Server {
   // REQUIRES: router outlives the io_context's run (sessions read it); the
   // io_context outlives the Server.
   Server(boost::asio::io_context& io, const Router& router, ServerOptions opts);
+  // Connections spread round-robin over `loops`, each of which must be run by
+  // exactly one thread: a session then needs no strand, and a commit's
+  // completion wakes the one thread that owns the connection. REQUIRES: loops
+  // not empty; each outlives the Server.
+  Server(std::vector<boost::asio::io_context*> loops, const Router& router, ServerOptions opts);
   ~Server();  // stop()
   // Binds and starts accepting. Errors: kInvalid (listen is not HOST:PORT),
   // kIo naming the address (resolve/bind/listen failed).

@@ -39,7 +39,13 @@ uint64_t Runner::random() {
 }
 
 void Runner::start() {
-  ready_.set_on_push([this] { asio::post(io_, [this] { pump(); }); });
+  ready_.set_on_push([this] {
+    if (pump_posted_.exchange(true)) return;
+    asio::post(io_, [this] {
+      pump_posted_ = false;  // before pump(): a push from here on posts again
+      pump();
+    });
+  });
   {
     store::ReadTxn txn(writer_.env());
     for (uint64_t id : JobStore::runnable(txn, clock_.now_ms())) ready_.push(id);

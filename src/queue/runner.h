@@ -76,6 +76,9 @@ class Runner {
   const DurationMs lease_ms_;  // a run longer than this is redelivered (must exceed any handler's own timeout)
   std::atomic<int> in_flight_{0};
   std::atomic<bool> stopping_{false};
+  // A pump() is posted and has not started: pushes meanwhile post no other
+  // (a batch that makes 50 jobs ready wakes the workers once, not 50 times).
+  std::atomic<bool> pump_posted_{false};
   std::map<std::string, Type> types_;
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
