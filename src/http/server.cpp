@@ -1,7 +1,8 @@
 // server.cpp — Beast coroutine sessions (one of the two files that include
 // Beast; handlers see only types.h). See server.h for the invariants.
 //
-// Session loop, per connection, on its own strand:
+// Session loop, per connection, on its own loop (one thread each) or, with
+// one shared io_context, on its own strand:
 //   read a request (deadline) → build a plain Request → route → co_await the
 //   handler (exceptions → 500) → write the answer (deadline) → again if
 //   keep-alive, else close.
@@ -86,14 +87,15 @@ asio::awaitable<Response> invoke(const Router::Route& route, Request& req) {
 }
 
 // One accepted connection. Every member is touched only on the stream's
-// strand, except that the registry holds a weak_ptr to it.
+// executor (its loop's one thread, or its strand), except that the registry
+// holds a weak_ptr to it.
 struct Connection {
   explicit Connection(tcp::socket&& socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
   bool awaiting_request = false;  // true while waiting for the header of the next request
   uint64_t requests_served = 0;
-  // On the strand, from stop(): closes the connection if it is between
+  // On the stream's executor, from stop(): closes the connection if it is between
   // requests (nothing of a next request received); a busy one finishes.
   void close_if_idle() {
     if (awaiting_request && buffer.size() == 0) stream.cancel();

@@ -1,8 +1,10 @@
 // server.h — the HTTP/1.1 server: Beast coroutine sessions on an io_context.
 //
-// Owns: the acceptor and its sessions. Thread: runs on however many threads
-// call io.run(); each session is one coroutine on its own strand (the only
-// user of its socket). start()/stop() from the owning (main) thread.
+// Owns: the acceptor and its sessions. Thread: either one io_context run by
+// however many threads (each session on its own strand), or several loops
+// run by one thread each (each session on one loop). A session is one
+// coroutine, the only user of its socket. start()/stop() from the owning
+// (main) thread.
 // Invariants:
 //   (1) Every read and write has a deadline (read_timeout_s covers a whole
 //       request, and an idle keep-alive wait; write_timeout_s each answer).
