@@ -7,6 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <atomic>
 #include <mutex>
+#include <set>
+#include <thread>
 #include <stdexcept>
 
 #include "http/client.h"
@@ -317,4 +319,37 @@ TEST_CASE("long poll: a handler waiting on Waiters is woken by another request",
   CHECK(Json::parse(polled->body)["woken"] == true);
   CHECK(std::chrono::steady_clock::now() - start < 3s);  // woken, not timed out
   server.stop();
+}
+
+TEST_CASE("one loop per thread: a connection stays on one loop, connections spread over all, stop() closes them",
+          "[http]") {
+  Router router;
+  router.add("GET", "/v1/thread", [](Request&) -> asio::awaitable<Response> {
+    co_return json_response(200, Json{{"thread", std::hash<std::thread::id>{}(std::this_thread::get_id())}});
+  });
+  IoThreads first(1), second(1);  // each loop run by exactly one thread
+  ServerOptions opts;
+  opts.listen = "127.0.0.1:0";
+  Server server({&first.io, &second.io}, router, opts);
+  REQUIRE(server.start().ok());
+
+  std::vector<std::unique_ptr<RawSocket>> conns;
+  for (int i = 0; i < 4; ++i) conns.push_back(std::make_unique<RawSocket>(server.port()));
+  std::set<size_t> threads_seen;
+  for (auto& conn : conns) {
+    std::set<size_t> this_conn;
+    for (int i = 0; i < 3; ++i) {
+      conn->send("GET /v1/thread HTTP/1.1\r\nHost: t\r\n\r\n");
+      std::string answer = conn->read_response();
+      REQUIRE(status_of(answer) == 200);
+      this_conn.insert(Json::parse(body_of(answer))["thread"].get<size_t>());
+    }
+    CHECK(this_conn.size() == 1);  // no strand needed: one thread serves the connection
+    threads_seen.insert(this_conn.begin(), this_conn.end());
+  }
+  CHECK(threads_seen.size() == 2);  // round robin: both loops serve connections
+  CHECK(server.connections() == 4);
+  server.stop();
+  for (auto& conn : conns) CHECK(conn->closed_by_peer());
+  CHECK(eventually([&] { return server.connections() == 0; }));
 }
