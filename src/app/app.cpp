@@ -89,7 +89,11 @@ struct App::Impl {
   std::vector<std::unique_ptr<asio::io_context>> http_loops;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> worker_guard;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> http_guards;
-  std::vector<std::thread> worker_threads, http_threads;
+  // Scans over all rows for /v1/stats, /metrics and /v1/reconciliation run
+  // here, not on an HTTP loop (http/api.h off_loop).
+  asio::io_context report_io{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> report_guard;
+  std::vector<std::thread> worker_threads, http_threads, report_threads;
   std::unique_ptr<queue::Runner> runner;
   std::shared_ptr<provider::Provider> provider;
   std::shared_ptr<provider::SimWorld> sim_world;
@@ -294,7 +298,7 @@ Result<std::unique_ptr<App>> App::create(const Config& cfg, const Clock& clock) 
         return a.ready_flag.load() && !a.draining.load() && a.storage.ready(a.clock.now_ms()) && a.timer_service->ready();
       },
       [&a] { return a.stats(); },
-      [&a] { return a.metrics.text(a.stats()); }, a.purchases.get(), secret, nullptr});
+      [&a] { return a.metrics.text(a.stats()); }, a.purchases.get(), secret, nullptr, a.report_io.get_executor()});
   http::add_system_routes(a.router, *a.deps);
   if (a.sim_provider) {
     a.deps->sim_pay = [&a](const std::string& id, int64_t amount, DurationMs delay, bool even_if_closed) -> Result<Json> {
@@ -325,6 +329,7 @@ Status App::start() {
   Impl& a = *impl_;
   a.worker_guard.emplace(a.worker_io.get_executor());
   for (auto& loop : a.http_loops) a.http_guards.emplace_back(loop->get_executor());
+  a.report_guard.emplace(a.report_io.get_executor());
   auto st = a.server->start();
   if (!st) return st;
   a.timer_service->start();
@@ -342,6 +347,7 @@ Status App::start() {
   asio::co_spawn(a.worker_io, a.reconciler(), asio::detached);
   run_threads(a.worker_threads, a.worker_io, 1, "orderd-worker");
   for (auto& loop : a.http_loops) run_threads(a.http_threads, *loop, 1, "orderd-http");
+  run_threads(a.report_threads, a.report_io, 1, "orderd-report");
   a.ready_flag = true;
   spdlog::info("orderd listening on {} (data {}, provider {})", a.cfg.listen, a.cfg.data_dir, a.cfg.provider);
   return ok_status();
@@ -375,6 +381,10 @@ int App::wait() {
   for (auto& t : a.worker_threads) t.join();
   a.http_threads.clear();
   a.worker_threads.clear();
+  a.report_guard.reset();  // after the HTTP loops: a handler may have been awaiting a report
+  a.report_io.stop();
+  for (auto& t : a.report_threads) t.join();
+  a.report_threads.clear();
   a.timer_service->stop();
   a.writer->stop();
   spdlog::info("stopped");

@@ -2,11 +2,13 @@
 // One file per resource (api_recharges.cpp, api_orders.cpp, api_system.cpp); handlers are
 // pure request → response functions that may co_await a commit or a wake-up.
 #pragma once
+#include <boost/asio/any_io_executor.hpp>
 #include <functional>
 #include <string>
 
 #include "core/clock.h"
 #include "http/bodies.h"
+#include "http/off_loop.h"
 #include "http/router.h"
 #include "http/waiters.h"
 #include "orders/purchase_service.h"
@@ -34,6 +36,10 @@ struct ApiDeps {
   std::function<Result<Json>(const std::string& order_id, int64_t amount, DurationMs notify_delay,
                              bool even_if_closed)>
       sim_pay;
+  // Where scans over all rows run (stats, metrics, reconciliation): one
+  // HTTP loop serves many connections, so a long read there would hold them
+  // all. Empty → inline (tests without a report thread). See off_loop.h.
+  boost::asio::any_io_executor reports;
 };
 
 void add_recharge_routes(Router& router, ApiDeps& deps);

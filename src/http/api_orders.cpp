@@ -136,7 +136,9 @@ asio::awaitable<Response> sim_pay(Request& req, ApiDeps& deps) {
 }
 
 asio::awaitable<Response> reconciliation(Request&, ApiDeps& deps) {
-  co_return json_response(200, deps.purchases->reconciliation());
+  auto scan = [&deps] { return deps.purchases->reconciliation(); };  // every purchase order
+  Json report = co_await off_loop(deps.reports, scan);
+  co_return json_response(200, report);
 }
 
 }  // namespace

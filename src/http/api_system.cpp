@@ -95,11 +95,16 @@ void add_system_routes(Router& router, ApiDeps& deps) {
   });
   router.add("POST", "/v1/dead-letters/{id}/replay", [&deps](Request& req) { return dead_letter_action(req, deps, true); });
   router.add("DELETE", "/v1/dead-letters/{id}", [&deps](Request& req) { return dead_letter_action(req, deps, false); });
-  router.add("GET", "/v1/stats", [&deps](Request&) -> asio::awaitable<Response> { co_return json_response(200, deps.stats()); });
+  router.add("GET", "/v1/stats", [&deps](Request&) -> asio::awaitable<Response> {
+    auto scan = [&deps] { return deps.stats(); };
+    Json stats = co_await off_loop(deps.reports, scan);
+    co_return json_response(200, stats);
+  });
   router.add("GET", "/metrics", [&deps](Request&) -> asio::awaitable<Response> {
+    auto scan = [&deps] { return deps.metrics(); };
     Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = deps.metrics();
+    r.body = co_await off_loop(deps.reports, scan);
     co_return r;
   });
   router.add("GET", "/", [](Request&) -> asio::awaitable<Response> {

@@ -6,12 +6,14 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <stdexcept>
 
 #include "http/client.h"
+#include "http/off_loop.h"
 #include "http/server.h"
 #include "http/waiters.h"
 #include "http_test_util.h"
@@ -352,4 +354,45 @@ TEST_CASE("one loop per thread: a connection stays on one loop, connections spre
   server.stop();
   for (auto& conn : conns) CHECK(conn->closed_by_peer());
   CHECK(eventually([&] { return server.connections() == 0; }));
+}
+
+TEST_CASE("off_loop: a long read runs beside the loop, which keeps serving; its value and exceptions come back",
+          "[http]") {
+  IoThreads loop(1), reports(1);  // one HTTP loop: both connections below share its one thread
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  Router router;
+  router.add("GET", "/v1/scan", [&](Request&) -> asio::awaitable<Response> {
+    // Blocks its thread until /v1/release has been answered, at most 5 s. On
+    // the loop itself this would hold /v1/release back, and it would time out.
+    auto scan = [released] { return released.wait_for(5s) == std::future_status::ready; };
+    bool was_released = co_await off_loop(reports.io.get_executor(), scan);
+    co_return json_response(200, Json{{"released", was_released}});
+  });
+  router.add("GET", "/v1/release", [&](Request&) -> asio::awaitable<Response> {
+    release.set_value();
+    co_return json_response(200, Json::object());
+  });
+  router.add("GET", "/v1/throws", [&](Request&) -> asio::awaitable<Response> {
+    auto scan = []() -> int { throw std::runtime_error("scan failed"); };
+    int n = co_await off_loop(reports.io.get_executor(), scan);
+    co_return json_response(200, Json{{"n", n}});
+  });
+  ServerOptions opts;
+  opts.listen = "127.0.0.1:0";
+  Server server({&loop.io}, router, opts);
+  REQUIRE(server.start().ok());
+
+  RawSocket scanning(server.port());
+  scanning.send("GET /v1/scan HTTP/1.1\r\nHost: t\r\n\r\n");
+  RawSocket other(server.port());
+  other.send("GET /v1/release HTTP/1.1\r\nHost: t\r\n\r\n");
+  REQUIRE(status_of(other.read_response()) == 200);
+  std::string answer = scanning.read_response();
+  REQUIRE(status_of(answer) == 200);
+  CHECK(Json::parse(body_of(answer))["released"] == true);
+
+  other.send("GET /v1/throws HTTP/1.1\r\nHost: t\r\n\r\n");
+  CHECK(status_of(other.read_response()) == 500);  // the exception reached the handler's caller
+  server.stop();
 }
