@@ -90,7 +90,7 @@ struct App::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> worker_guard;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> http_guards;
   // Scans over all rows for /v1/stats, /metrics and /v1/reconciliation run
-  // here, not on an HTTP loop (http/api.h off_loop).
+  // here, not on an HTTP loop (http/off_loop.h).
   asio::io_context report_io{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> report_guard;
   std::vector<std::thread> worker_threads, http_threads, report_threads;
