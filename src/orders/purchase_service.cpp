@@ -41,7 +41,7 @@ std::string refund_id_for(const std::string& order_id, const std::string& paymen
 PurchaseService::PurchaseService(Context& ctx, provider::Provider& provider, WebhookSender webhook,
                                  PurchaseServiceSettings settings, uint64_t seed)
     : ctx_(ctx), provider_(provider), webhook_(std::move(webhook)), settings_(settings), rng_(seed) {
-  status_counts_.load(store::ReadTxn(ctx_.writer.env()), "order_status");
+  status_counts_.load(store::ReadTxn(ctx_.writer.env()));
 }
 
 uint64_t PurchaseService::random() {
@@ -54,12 +54,7 @@ Status PurchaseService::save(store::WriteTxn& txn, Purchase& p, const std::strin
   auto st = txn.put(txn.table("orders"), p.id, encode_purchase(p));
   if (!st) return st;
   if (old_status != p.status) {
-    auto idx = txn.table("order_status");
-    if (!old_status.empty()) {
-      auto d = txn.del(idx, store::pair_key(old_status, p.id));
-      if (!d) return d.error();
-    }
-    st = txn.put(idx, store::pair_key(p.status, p.id), "");
+    st = status_counts_.move(txn, p.id, old_status, p.status);
     if (!st) return st;
     std::atomic<uint64_t>* counter = old_status.empty()        ? &counters_.created
                                      : p.status == "completed" ? &counters_.completed
@@ -67,9 +62,6 @@ Status PurchaseService::save(store::WriteTxn& txn, Purchase& p, const std::strin
                                      : p.status == "refunded"  ? &counters_.refunded
                                                                : nullptr;
     if (counter) txn.after_commit([counter] { (*counter)++; });
-    txn.after_commit([c = &status_counts_, from = status_counts_.slot(old_status), to = status_counts_.slot(p.status)] {
-      c->moved(from, to);
-    });
   }
   for (size_t i = old_payments; i < p.payments.size(); ++i) {
     st = txn.put(txn.table("payments"), p.payments[i].payment_id, p.id);

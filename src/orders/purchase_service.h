@@ -117,7 +117,7 @@ class PurchaseService {
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
   PurchaseCounters counters_;
-  StatusCounts status_counts_{"pending_payment", "closing", "closed", "paid", "completed", "refund_pending", "refunded"};
+  StatusCounts status_counts_{"order_status", {"pending_payment", "closing", "closed", "paid", "completed", "refund_pending", "refunded"}};
 };
 
 std::optional<Purchase> load_purchase(const store::Txn& txn, const std::string& id);

@@ -43,7 +43,7 @@ std::optional<Recharge> load_recharge(const store::Txn& txn, const std::string& 
 RechargeService::RechargeService(Context& ctx, provider::Provider& provider, WebhookSender webhook,
                                  RechargeSettings settings, uint64_t seed)
     : ctx_(ctx), provider_(provider), webhook_(std::move(webhook)), settings_(settings), rng_(seed) {
-  status_counts_.load(store::ReadTxn(ctx_.writer.env()), "rc_status");
+  status_counts_.load(store::ReadTxn(ctx_.writer.env()));
 }
 
 uint64_t RechargeService::random() {
@@ -55,12 +55,7 @@ Status RechargeService::save(store::WriteTxn& txn, const Recharge& r, const std:
   auto st = txn.put(txn.table("recharges"), r.id, encode_recharge(r));
   if (!st) return st;
   if (old_status != r.status) {
-    auto idx = txn.table("rc_status");
-    if (!old_status.empty()) {
-      auto d = txn.del(idx, store::pair_key(old_status, r.id));
-      if (!d) return d.error();
-    }
-    st = txn.put(idx, store::pair_key(r.status, r.id), "");
+    st = status_counts_.move(txn, r.id, old_status, r.status);
     if (!st) return st;
     count_transition(txn, old_status, r);
   }
@@ -79,10 +74,6 @@ void RechargeService::count_transition(store::WriteTxn& txn, const std::string& 
   else if (r.status == "failed") counter = &c->failed;
   else if (r.status == "timed_out") counter = &c->timed_out;
   if (counter) txn.after_commit([counter] { (*counter)++; });  // counted only if committed
-  // Two small actions rather than one: each capture fits std::function's
-  // inline buffer, so neither allocates on the writer thread.
-  txn.after_commit([counts = &status_counts_, from_slot = status_counts_.slot(from),
-                    to_slot = status_counts_.slot(r.status)] { counts->moved(from_slot, to_slot); });
 }
 
 Status RechargeService::update(store::WriteTxn& txn, const std::string& id, const Decide& decide) {

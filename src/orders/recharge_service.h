@@ -87,7 +87,7 @@ class RechargeService {
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
   RechargeCounters counters_;
-  StatusCounts status_counts_{"queued", "processing", "succeeded", "failed", "timed_out"};
+  StatusCounts status_counts_{"rc_status", {"queued", "processing", "succeeded", "failed", "timed_out"}};
 };
 
 std::optional<Recharge> load_recharge(const store::Txn& txn, const std::string& id);

@@ -313,12 +313,14 @@ class Sim {
       if (auto v = orders::stock_violation(s)) fail("sku " + s.sku + ": " + *v);
     // The services' in-memory status counts (status_counts.h) against a walk
     // of the status indexes: every committed change moved them, nothing else.
-    if (n_->recharges->count_by_status() !=
-        orders::count_by_status(txn, "rc_status", {"queued", "processing", "succeeded", "failed", "timed_out"}))
+    // (Statuses with no orders: 0 in the counts, absent from the walk.)
+    auto nonzero = [](std::map<std::string, uint64_t> m) {
+      std::erase_if(m, [](const auto& kv) { return kv.second == 0; });
+      return m;
+    };
+    if (nonzero(n_->recharges->count_by_status()) != orders::count_by_status(txn, "rc_status"))
       fail("recharge status counts differ from the rc_status index");
-    if (n_->purchases->count_by_status() !=
-        orders::count_by_status(txn, "order_status",
-                                {"pending_payment", "closing", "closed", "paid", "completed", "refund_pending", "refunded"}))
+    if (nonzero(n_->purchases->count_by_status()) != orders::count_by_status(txn, "order_status"))
       fail("purchase status counts differ from the order_status index");
   }
 
